@@ -1,0 +1,1 @@
+"""followup: drafts polite follow-ups for quiet recruiting threads."""
