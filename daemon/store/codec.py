@@ -1,0 +1,109 @@
+"""JSON encoding of domain values for the store's text columns."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from daemon.domain import Address, CalendarEvent, Message
+
+
+def addresses_to_json(addresses: tuple[Address, ...]) -> str:
+    return json.dumps([[a.addr, a.name] for a in addresses], ensure_ascii=False)
+
+
+def addresses_from_json(text: str) -> tuple[Address, ...]:
+    return tuple(Address(addr, name) for addr, name in json.loads(text))
+
+
+def _addr(a: Address | None) -> list[str] | None:
+    return None if a is None else [a.addr, a.name]
+
+
+def _unaddr(v: list[str] | None) -> Address | None:
+    return None if v is None else Address(v[0], v[1])
+
+
+def _event(e: CalendarEvent) -> dict[str, Any]:
+    return {
+        "uid": e.uid,
+        "start": e.start.isoformat(),
+        "end": e.end.isoformat(),
+        "summary": e.summary,
+        "organizer": _addr(e.organizer),
+        "attendees": [[a.addr, a.name] for a in e.attendees],
+        "method": e.method,
+        "cancelled": e.cancelled,
+    }
+
+
+def _unevent(d: dict[str, Any]) -> CalendarEvent:
+    return CalendarEvent(
+        uid=d["uid"],
+        start=datetime.fromisoformat(d["start"]),
+        end=datetime.fromisoformat(d["end"]),
+        summary=d["summary"],
+        organizer=_unaddr(d["organizer"]),
+        attendees=tuple(Address(a, n) for a, n in d["attendees"]),
+        method=d["method"],
+        cancelled=d["cancelled"],
+    )
+
+
+def message_header_json(m: Message) -> str:
+    """Everything but the key, account, date, body and in_sent, which have columns."""
+    return json.dumps(
+        {
+            "subject": m.subject,
+            "from": _addr(m.from_),
+            "to": [[a.addr, a.name] for a in m.to],
+            "cc": [[a.addr, a.name] for a in m.cc],
+            "reply_to": [[a.addr, a.name] for a in m.reply_to],
+            "sender": _addr(m.sender),
+            "in_reply_to": m.in_reply_to,
+            "references": list(m.references),
+            "auto_submitted": m.auto_submitted,
+            "x_autoreply": m.x_autoreply,
+            "precedence": m.precedence,
+            "list_id": m.list_id,
+            "list_unsubscribe": m.list_unsubscribe,
+            "thread_topic": m.thread_topic,
+            "thread_index": m.thread_index,
+            "gm_thrid": m.gm_thrid,
+            "language_hint": m.language_hint,
+            "calendar": [_event(e) for e in m.calendar],
+        },
+        ensure_ascii=False,
+    )
+
+
+def message_from_row(
+    *, key: str, account: str, date: datetime, header_json: str, body_text: str, in_sent: bool
+) -> Message:
+    d = json.loads(header_json)
+    return Message(
+        key=key,
+        account=account,
+        subject=d["subject"],
+        date=date,
+        from_=_unaddr(d["from"]),
+        to=tuple(Address(a, n) for a, n in d["to"]),
+        cc=tuple(Address(a, n) for a, n in d["cc"]),
+        reply_to=tuple(Address(a, n) for a, n in d["reply_to"]),
+        sender=_unaddr(d["sender"]),
+        in_reply_to=d["in_reply_to"],
+        references=tuple(d["references"]),
+        auto_submitted=d["auto_submitted"],
+        x_autoreply=d["x_autoreply"],
+        precedence=d["precedence"],
+        list_id=d["list_id"],
+        list_unsubscribe=d["list_unsubscribe"],
+        thread_topic=d["thread_topic"],
+        thread_index=d["thread_index"],
+        gm_thrid=d["gm_thrid"],
+        language_hint=d["language_hint"],
+        body_text=body_text,
+        calendar=tuple(_unevent(e) for e in d["calendar"]),
+        in_sent=in_sent,
+    )

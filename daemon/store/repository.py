@@ -1,0 +1,486 @@
+"""The store's one entry point: short transactions that return domain values.
+
+SQLite runs in WAL mode with a busy timeout, so the CLI can read and approve
+while the daemon writes. Every method is its own transaction unless it says
+otherwise, which keeps locks short.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from daemon.domain import Overrides, Stage, Thread
+from daemon.store import schema as t
+from daemon.store.codec import message_from_row, message_header_json
+from daemon.store.migrations import migrate
+from daemon.subjects import normalize_subject
+from daemon.threader import ThreadingInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from sqlalchemy import Connection, Engine, Row, Table
+
+    from daemon.domain import Message
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as one folder holds it."""
+
+    uid: str
+    flags: frozenset[str]
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    id: str
+    account: str
+    subject: str
+    message_count: int
+    last_activity_at: datetime
+    tracked: bool
+    stage: Stage | None
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatus:
+    account: str
+    state: str
+    detail: str
+    last_sync_at: datetime | None
+    updated_at: datetime
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _flags(text: str) -> frozenset[str]:
+    return frozenset(text.split()) if text else frozenset()
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _insert(self, table: Table) -> Any:
+        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
+        return dialect.insert(table)
+
+    # -- folders ---------------------------------------------------------
+
+    def folder_cursor(self, account: str, folder: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(t.folders.c.cursor).where(
+                    t.folders.c.account == account, t.folders.c.folder == folder
+                )
+            ).scalar_one_or_none()
+
+    def folder_ids(self, account: str, folder: str) -> frozenset[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.folder_messages.c.uid).where(
+                    t.folder_messages.c.account == account, t.folder_messages.c.folder == folder
+                )
+            )
+            return frozenset(r[0] for r in rows)
+
+    def folder_messages(self, account: str, folder: str) -> list[StoredMessage]:
+        fm, m = t.folder_messages, t.messages
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(fm.c.uid, fm.c.flags, m)
+                .join(m, and_(m.c.account == fm.c.account, m.c.key == fm.c.key))
+                .where(fm.c.account == account, fm.c.folder == folder)
+            )
+            return [StoredMessage(r.uid, _flags(r.flags), self._message(r)) for r in rows]
+
+    def save_cursor(self, account: str, folder: str, cursor: str, now: datetime) -> None:
+        stmt = self._insert(t.folders).values(
+            account=account, folder=folder, cursor=cursor, synced_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["account", "folder"], set_={"cursor": cursor, "synced_at": now}
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def forget_folder(self, account: str, folder: str) -> None:
+        """Drop what we knew of a folder whose identity changed (UIDVALIDITY)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(t.folder_messages).where(
+                    t.folder_messages.c.account == account, t.folder_messages.c.folder == folder
+                )
+            )
+            conn.execute(
+                delete(t.folders).where(
+                    t.folders.c.account == account, t.folders.c.folder == folder
+                )
+            )
+
+    def add_messages(
+        self,
+        account: str,
+        folder: str,
+        items: Iterable[tuple[str, frozenset[str], Message, ThreadingInfo]],
+    ) -> int:
+        """Store one batch; a message already known by key is merged, not duplicated."""
+        message_rows: list[dict[str, Any]] = []
+        folder_rows: list[dict[str, Any]] = []
+        for uid, flags, msg, info in items:
+            message_rows.append(
+                {
+                    "account": account,
+                    "key": msg.key,
+                    "thread_id": None,
+                    "date": msg.date,
+                    "subject_key": info.subject_key,
+                    "is_reply": info.is_reply,
+                    "in_reply_to": info.in_reply_to,
+                    "refs": json.dumps(list(info.references)),
+                    "participants": " ".join(sorted(info.participants)),
+                    "gm_thrid": info.gm_thrid,
+                    "header_json": message_header_json(msg),
+                    "body_text": msg.body_text,
+                    "in_sent": msg.in_sent,
+                }
+            )
+            folder_rows.append(
+                {
+                    "account": account,
+                    "folder": folder,
+                    "uid": uid,
+                    "key": msg.key,
+                    "flags": " ".join(sorted(flags)),
+                }
+            )
+        if not message_rows:
+            return 0
+        ins = self._insert(t.messages)
+        upsert = ins.on_conflict_do_update(
+            index_elements=["account", "key"],
+            set_={
+                # The same message seen in another folder: keep the richest copy.
+                "body_text": case(
+                    (ins.excluded.body_text != "", ins.excluded.body_text),
+                    else_=t.messages.c.body_text,
+                ),
+                "in_sent": or_(t.messages.c.in_sent, ins.excluded.in_sent),
+            },
+        )
+        fins = self._insert(t.folder_messages)
+        fupsert = fins.on_conflict_do_update(
+            index_elements=["account", "folder", "uid"],
+            set_={"key": fins.excluded.key, "flags": fins.excluded.flags},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(upsert, message_rows)
+            conn.execute(fupsert, folder_rows)
+        return len(message_rows)
+
+    def remove_ids(self, account: str, folder: str, ids: Iterable[str]) -> None:
+        fm = t.folder_messages
+        batch = list(ids)
+        with self.engine.begin() as conn:
+            for i in range(0, len(batch), 500):
+                conn.execute(
+                    delete(fm).where(
+                        fm.c.account == account,
+                        fm.c.folder == folder,
+                        fm.c.uid.in_(batch[i : i + 500]),
+                    )
+                )
+
+    def update_flags(self, account: str, folder: str, flags: Mapping[str, frozenset[str]]) -> None:
+        fm = t.folder_messages
+        with self.engine.begin() as conn:
+            for uid, value in flags.items():
+                conn.execute(
+                    update(fm)
+                    .where(fm.c.account == account, fm.c.folder == folder, fm.c.uid == uid)
+                    .values(flags=" ".join(sorted(value)))
+                )
+
+    def prune_orphans(self, account: str) -> set[str]:
+        """Delete messages no folder holds any more; return the threads they were in."""
+        m, fm = t.messages, t.folder_messages
+        orphan = ~select(fm.c.key).where(fm.c.account == m.c.account, fm.c.key == m.c.key).exists()
+        with self.engine.begin() as conn:
+            touched = {
+                r[0]
+                for r in conn.execute(
+                    select(m.c.thread_id).where(m.c.account == account, orphan).distinct()
+                )
+                if r[0]
+            }
+            conn.execute(delete(m).where(m.c.account == account, orphan))
+        return touched
+
+    # -- threading -------------------------------------------------------
+
+    def threading_rows(self, account: str) -> list[tuple[ThreadingInfo, str | None]]:
+        """Threading inputs of every message, with its current thread id."""
+        m = t.messages
+        query = select(
+            m.c.key,
+            m.c.thread_id,
+            m.c.date,
+            m.c.subject_key,
+            m.c.is_reply,
+            m.c.in_reply_to,
+            m.c.refs,
+            m.c.participants,
+            m.c.gm_thrid,
+        ).where(m.c.account == account)
+        with self.engine.connect() as conn:
+            return [
+                (
+                    ThreadingInfo(
+                        key=r.key,
+                        date=r.date,
+                        subject_key=r.subject_key,
+                        in_reply_to=r.in_reply_to,
+                        references=tuple(json.loads(r.refs)),
+                        participants=frozenset(r.participants.split()),
+                        gm_thrid=r.gm_thrid,
+                        is_reply=r.is_reply,
+                    ),
+                    r.thread_id,
+                )
+                for r in conn.execute(query)
+            ]
+
+    def set_thread_ids(
+        self, account: str, changes: Mapping[str, str], merged: Mapping[str, str]
+    ) -> None:
+        """Apply new thread ids and carry overrides of merged threads to the survivor."""
+        m = t.messages
+        with self.engine.begin() as conn:
+            for key, thread_id in changes.items():
+                conn.execute(
+                    update(m)
+                    .where(m.c.account == account, m.c.key == key)
+                    .values(thread_id=thread_id)
+                )
+            for retired, survivor in merged.items():
+                self._move_override(conn, retired, survivor)
+            live = select(m.c.thread_id).where(m.c.account == account).distinct()
+            conn.execute(
+                delete(t.threads).where(t.threads.c.account == account, t.threads.c.id.not_in(live))
+            )
+
+    def _move_override(self, conn: Connection, retired: str, survivor: str) -> None:
+        o = t.overrides
+        has_survivor = conn.execute(select(o.c.thread_id).where(o.c.thread_id == survivor)).first()
+        if has_survivor is None:
+            conn.execute(update(o).where(o.c.thread_id == retired).values(thread_id=survivor))
+        else:
+            conn.execute(delete(o).where(o.c.thread_id == retired))
+
+    # -- threads ---------------------------------------------------------
+
+    def _message(self, r: Row[Any]) -> Message:
+        return message_from_row(
+            key=r.key,
+            account=r.account,
+            date=r.date,
+            header_json=r.header_json,
+            body_text=r.body_text,
+            in_sent=r.in_sent,
+        )
+
+    def load_threads(self, account: str, ids: Iterable[str] | None = None) -> list[Thread]:
+        m = t.messages
+        query = select(m).where(m.c.account == account, m.c.thread_id.is_not(None))
+        wanted = None if ids is None else sorted(set(ids))
+        by_thread: dict[str, list[Message]] = {}
+        with self.engine.connect() as conn:
+            chunks = (
+                [None]
+                if wanted is None
+                else [wanted[i : i + 500] for i in range(0, len(wanted), 500)]
+            )
+            for chunk in chunks:
+                q = query if chunk is None else query.where(m.c.thread_id.in_(chunk))
+                for r in conn.execute(q):
+                    by_thread.setdefault(r.thread_id, []).append(self._message(r))
+        threads = []
+        for thread_id, msgs in by_thread.items():
+            msgs.sort(key=lambda x: (x.date, x.key))
+            threads.append(
+                Thread(
+                    id=thread_id,
+                    account=account,
+                    subject=normalize_subject(msgs[0].subject),
+                    messages=tuple(msgs),
+                )
+            )
+        threads.sort(key=lambda th: th.id)
+        return threads
+
+    def thread_account(self, thread_id: str) -> str | None:
+        m = t.messages
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(m.c.account).where(m.c.thread_id == thread_id).limit(1)
+            ).scalar_one_or_none()
+
+    def save_summaries(self, rows: Iterable[ThreadSummary]) -> None:
+        values = [
+            {
+                "id": s.id,
+                "account": s.account,
+                "subject": s.subject,
+                "message_count": s.message_count,
+                "last_activity_at": s.last_activity_at,
+                "tracked": s.tracked,
+                "stage": None if s.stage is None else s.stage.value,
+                "summary_json": json.dumps(s.summary, ensure_ascii=False, default=str),
+                "dirty": False,
+            }
+            for s in rows
+        ]
+        if not values:
+            return
+        ins = self._insert(t.threads)
+        upsert = ins.on_conflict_do_update(
+            index_elements=["id"],
+            set_={c: getattr(ins.excluded, c) for c in values[0] if c != "id"},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(upsert, values)
+
+    def summaries(self, *, tracked_only: bool) -> list[ThreadSummary]:
+        th = t.threads
+        query = select(th).order_by(th.c.last_activity_at.desc(), th.c.id)
+        if tracked_only:
+            query = query.where(th.c.tracked.is_(True))
+        with self.engine.connect() as conn:
+            return [
+                ThreadSummary(
+                    id=r.id,
+                    account=r.account,
+                    subject=r.subject,
+                    message_count=r.message_count,
+                    last_activity_at=r.last_activity_at,
+                    tracked=r.tracked,
+                    stage=None if r.stage is None else Stage(r.stage),
+                    summary=json.loads(r.summary_json),
+                )
+                for r in conn.execute(query)
+            ]
+
+    def find_thread_ids(self, prefix: str) -> list[str]:
+        th = t.threads
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(th.c.id).where(th.c.id.startswith(prefix, autoescape=True)))
+            return [r[0] for r in rows]
+
+    # -- overrides -------------------------------------------------------
+
+    def overrides(self, account: str | None = None) -> dict[str, Overrides]:
+        o = t.overrides
+        query = select(o)
+        if account is not None:
+            owned = select(t.messages.c.thread_id).where(t.messages.c.account == account)
+            query = query.where(o.c.thread_id.in_(owned))
+        with self.engine.connect() as conn:
+            return {
+                r.thread_id: Overrides(
+                    manager=r.manager,
+                    hr=tuple(json.loads(r.hr)),
+                    stage=None if r.stage is None else Stage(r.stage),
+                    muted=r.muted,
+                )
+                for r in conn.execute(query)
+            }
+
+    def save_override(self, thread_id: str, value: Overrides, now: datetime) -> None:
+        row = {
+            "thread_id": thread_id,
+            "manager": value.manager,
+            "hr": json.dumps(list(value.hr)),
+            "stage": None if value.stage is None else value.stage.value,
+            "muted": value.muted,
+            "updated_at": now,
+        }
+        ins = self._insert(t.overrides).values(**row)
+        upsert = ins.on_conflict_do_update(
+            index_elements=["thread_id"], set_={k: v for k, v in row.items() if k != "thread_id"}
+        )
+        with self.engine.begin() as conn:
+            conn.execute(upsert)
+
+    # -- account status and runtime values -------------------------------
+
+    def set_status(
+        self, account: str, state: str, detail: str, now: datetime, *, synced: bool = False
+    ) -> None:
+        row: dict[str, Any] = {"state": state, "detail": detail, "updated_at": now}
+        if synced:
+            row["last_sync_at"] = now
+        ins = self._insert(t.account_status).values(account=account, **row)
+        with self.engine.begin() as conn:
+            conn.execute(ins.on_conflict_do_update(index_elements=["account"], set_=row))
+
+    def statuses(self) -> list[AccountStatus]:
+        a = t.account_status
+        with self.engine.connect() as conn:
+            return [
+                AccountStatus(r.account, r.state, r.detail, r.last_sync_at, r.updated_at)
+                for r in conn.execute(select(a).order_by(a.c.account))
+            ]
+
+    def set_runtime(self, key: str, value: str, now: datetime) -> None:
+        ins = self._insert(t.runtime).values(key=key, value=value, updated_at=now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                ins.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": value, "updated_at": now}
+                )
+            )
+
+    def runtime(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(t.runtime.c.value).where(t.runtime.c.key == key)
+            ).scalar_one_or_none()
+
+    def message_count(self, account: str | None = None) -> int:
+        query = select(func.count()).select_from(t.messages)
+        if account is not None:
+            query = query.where(t.messages.c.account == account)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
