@@ -7,7 +7,7 @@ concrete IMAP, Maildir and SMTP adapters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -60,7 +60,7 @@ class FolderChanges:
 class Mailbox(Protocol):
     """One account's mail store, IMAP or Maildir, behind one contract."""
 
-    def __enter__(self) -> Mailbox: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self,
@@ -90,9 +90,7 @@ class Mailbox(Protocol):
         """
         ...
 
-    def append(
-        self, folder: str, raw: bytes, flags: frozenset[str], when: datetime
-    ) -> str | None:
+    def append(self, folder: str, raw: bytes, flags: frozenset[str], when: datetime) -> str | None:
         """Store a message; return its new id when the server tells it."""
         ...
 

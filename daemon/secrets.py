@@ -28,7 +28,7 @@ def read_secret(source: SecretSource, environ: Mapping[str, str] | None = None) 
     if source.password_file is not None:
         return _first_line(_read(source.password_file.expanduser()), str(source.password_file))
     if source.password_command is not None:
-        return _run(source.password_command)
+        return run_secret_command(source.password_command)
     if source.password_credential is not None:
         directory = environ.get("CREDENTIALS_DIRECTORY")
         if not directory:
@@ -59,7 +59,8 @@ def _first_line(text: str, what: str) -> str:
     return line
 
 
-def _run(argv: list[str]) -> str:
+def run_secret_command(argv: list[str]) -> str:
+    """The first line a secret-printing command (pass, an OAuth2 helper) prints."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
     except FileNotFoundError:

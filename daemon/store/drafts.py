@@ -191,6 +191,32 @@ class DraftRepository:
                 for r in rows
             ]
 
+    def pending_sent_copies(self) -> list[Draft]:
+        d = t.drafts
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(d).where(d.c.sent_copy_pending.is_(True)).order_by(d.c.id))
+            return [_draft(r) for r in rows]
+
+    def stuck_sending(self, older_than: datetime) -> list[Draft]:
+        """Drafts left in `sending` by a process that stopped mid-delivery."""
+        d = t.drafts
+        query = select(d).where(d.c.state == DraftState.SENDING.value, d.c.updated_at < older_than)
+        with self.engine.connect() as conn:
+            return [_draft(r) for r in conn.execute(query.order_by(d.c.id))]
+
+    def next_attempt_at(self, draft_id: int) -> datetime | None:
+        d = t.drafts
+        with self.engine.connect() as conn:
+            value: datetime | None = conn.execute(
+                select(d.c.next_attempt_at).where(d.c.id == draft_id)
+            ).scalar_one_or_none()
+            return value
+
+    def set_values(self, draft_id: int, **values: Any) -> None:
+        """Bookkeeping that is not a change the user needs to see (no event)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(t.drafts).where(t.drafts.c.id == draft_id).values(**values))
+
     def sent_since(self, since: datetime, *, domain: str | None = None) -> int:
         d = t.drafts
         query = select(func.count()).where(d.c.sent_at.is_not(None), d.c.sent_at >= since)

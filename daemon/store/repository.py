@@ -76,6 +76,15 @@ def _flags(text: str) -> frozenset[str]:
     return frozenset(text.split()) if text else frozenset()
 
 
+def _thread_subject(messages: list[Message]) -> str:
+    """The topic of the latest human message: what a reply continues."""
+    for m in reversed(messages):
+        automatic = m.auto_submitted not in {None, "no"} or m.x_autoreply
+        if m.subject.strip() and not automatic:
+            return normalize_subject(m.subject)
+    return normalize_subject(messages[-1].subject)
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -84,7 +93,12 @@ class Store:
     def open(cls, url: str) -> Store:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        sqlite_file = url.startswith("sqlite:")
+        # The daemon hands work to threads; each pooled connection is still
+        # used by one thread at a time.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False} if sqlite_file else {}
+        )
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         migrate(engine)
@@ -170,7 +184,7 @@ class Store:
                     "is_reply": info.is_reply,
                     "in_reply_to": info.in_reply_to,
                     "refs": json.dumps(list(info.references)),
-                    "participants": " ".join(sorted(info.participants)),
+                    "participants": json.dumps(sorted(info.participants)),
                     "gm_thrid": info.gm_thrid,
                     "header_json": message_header_json(msg),
                     "body_text": msg.body_text,
@@ -273,7 +287,7 @@ class Store:
                         subject_key=r.subject_key,
                         in_reply_to=r.in_reply_to,
                         references=tuple(json.loads(r.refs)),
-                        participants=frozenset(r.participants.split()),
+                        participants=frozenset(json.loads(r.participants)),
                         gm_thrid=r.gm_thrid,
                         is_reply=r.is_reply,
                     ),
@@ -343,7 +357,7 @@ class Store:
                 Thread(
                     id=thread_id,
                     account=account,
-                    subject=normalize_subject(msgs[0].subject),
+                    subject=_thread_subject(msgs),
                     messages=tuple(msgs),
                 )
             )
@@ -477,6 +491,31 @@ class Store:
             return conn.execute(
                 select(t.runtime.c.value).where(t.runtime.c.key == key)
             ).scalar_one_or_none()
+
+    # -- items set aside (the runner rule) --------------------------------
+
+    def record_failure(self, item: str, error: str, now: datetime, *, limit: int) -> bool:
+        """Count one failure of `item`; return True once it is set aside."""
+        f = t.failures
+        with self.engine.begin() as conn:
+            count = conn.execute(select(f.c.count).where(f.c.item == item)).scalar_one_or_none()
+            count = (count or 0) + 1
+            aside = count >= limit
+            row = {"count": count, "last_error": error, "last_at": now, "set_aside": aside}
+            ins = self._insert(f).values(item=item, **row)
+            conn.execute(ins.on_conflict_do_update(index_elements=["item"], set_=row))
+        return aside
+
+    def clear_failure(self, item: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.failures).where(t.failures.c.item == item))
+
+    def set_aside(self) -> dict[str, str]:
+        """Items that failed too often, with their last error."""
+        f = t.failures
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(f.c.item, f.c.last_error).where(f.c.set_aside.is_(True)))
+            return {r.item: r.last_error for r in rows}
 
     def message_count(self, account: str | None = None) -> int:
         query = select(func.count()).select_from(t.messages)

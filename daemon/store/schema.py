@@ -147,6 +147,7 @@ drafts = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime()),
     Column("sent_at", UtcDateTime()),
+    Column("sent_copy_pending", Boolean, nullable=False, default=False),
     Column("recipient_domain", String),
     Column("drafts_folder", String),
     Column("drafts_uid", String),

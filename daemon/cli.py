@@ -1,0 +1,620 @@
+"""The `followup` command.
+
+Exit codes: 0 success, 1 a failure while working (server, network, store),
+2 bad usage or a bad configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from daemon import outbox, service
+from daemon.app import App
+from daemon.clock import clock_from
+from daemon.compose import ComposeError
+from daemon.config import ConfigError, default_config_path, load_settings
+from daemon.cycle import run_cycle
+from daemon.domain import Draft, DraftState, Overrides, Stage
+from daemon.editing import apply_edit, edit_in_editor
+from daemon.logs import configure_logging
+from daemon.store.drafts import DraftRepository, StaleStateError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from daemon.clock import Clock
+    from daemon.config import Settings
+    from daemon.store.repository import AccountStatus, Store
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class Failure(click.ClickException):
+    """A one-line error that names what to fix; exits 1."""
+
+    exit_code = EXIT_FAILURE
+
+
+class BadConfig(click.ClickException):
+    exit_code = EXIT_USAGE
+
+    def __init__(self, error: ConfigError) -> None:
+        lines = [f"configuration {error.source} has {len(error.problems)} problem(s):"]
+        lines += [f"  - {p}" for p in error.problems]
+        super().__init__("\n".join(lines))
+
+
+def _console() -> Console:
+    # Tables of addresses need room; pipes and CI logs get a wide page
+    # instead of rich's 80-column default.
+    probe = Console()
+    return Console(highlight=False, width=None if probe.is_terminal else 160)
+
+
+@dataclass
+class Context:
+    config_path: Path
+    clock: Clock
+    _settings: Settings | None = None
+    _app: App | None = None
+    console: Console = field(default_factory=_console)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                raise BadConfig(exc) from None
+            configure_logging(
+                self.clock, self._settings.logging.level, self._settings.logging.format
+            )
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App.build(self.settings, self.clock)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+def _parse_time(value: str, option: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time such as 2026-12-01T09:30+01:00", param_hint=option
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _now_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    return None if value is None else _parse_time(value, "--now")
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="FOLLOWUP_CONFIG",
+    default=default_config_path,
+    show_default="$FOLLOWUP_CONFIG, else ~/.config/followup/config.toml",
+    help="The TOML configuration file.",
+)
+@click.option(
+    "--now",
+    callback=_now_option,
+    metavar="TIME",
+    help="Act as if it were TIME (ISO 8601), e.g. to preview what will be due.",
+)
+@click.version_option(package_name="followup")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, now: datetime | None) -> None:
+    """Draft polite follow-ups for quiet recruiting threads; send only what you approve."""
+    state = Context(config_path=config_path, clock=clock_from(now))
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+    configure_logging(state.clock, "warning")
+
+
+def _json_out(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _local(value: datetime | None, settings: Settings) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+
+
+@cli.command()
+@pass_ctx
+def sync(state: Context) -> None:
+    """Sync every account once, then exit."""
+    reports, failures = service.sync_all(state.app)
+    for report in reports:
+        for f in report.folders:
+            what = (
+                "unchanged"
+                if f.unchanged
+                else f"+{f.added} -{f.removed} ~{f.flag_changes}"
+                + (" (folder was reset)" if f.reset else "")
+                + (f", {f.skipped} unreadable" if f.skipped else "")
+            )
+            click.echo(f"{report.account}/{f.folder}: {what}")
+    for failure in failures:
+        click.echo(f"{failure.account}: FAILED: {failure.error}", err=True)
+    if failures:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.group()
+def threads() -> None:
+    """Inspect threads and correct what followup got wrong."""
+
+
+@threads.command("list")
+@click.option("--all", "include_all", is_flag=True, help="List every thread, not only recruiting.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+def threads_list(state: Context, include_all: bool, as_json: bool) -> None:
+    """Recruiting threads: stage, people, last activity, next follow-up."""
+    views = service.thread_views(state.app, include_all=include_all)
+    # Threads waiting on the user come first: they are the user's move.
+    views.sort(key=lambda v: not v.decision.waiting_on_you)
+    if as_json:
+        _json_out([service.view_json(v) for v in views])
+        return
+    settings = state.settings
+    table = Table(title=None, show_lines=False)
+    for col in ("id", "subject", "stage", "manager / HR", "last activity", "next"):
+        table.add_column(col, overflow="fold")
+    for view in views:
+        data = service.view_json(view)
+        people = data["hiring_manager"] or "-"
+        if data["hr"]:
+            people += " / " + ", ".join(data["hr"])
+        if data["waiting_on_you"]:
+            nxt = "[bold red]WAITING ON YOU[/]: " + data["reason"].removeprefix("waiting on you: ")
+        elif data["due"]:
+            nxt = "[bold green]due now[/]"
+        else:
+            nxt = data["reason"]
+        table.add_row(
+            view.thread.id,
+            view.thread.subject,
+            data["stage"] or "-",
+            people,
+            _local(view.thread.last_activity_at, settings),
+            nxt,
+        )
+    if not views:
+        state.console.print("No recruiting threads yet. Run `followup sync` first.")
+        return
+    state.console.print(table)
+
+
+def _resolve_thread(state: Context, prefix: str) -> str:
+    found = state.app.store.find_thread_ids(prefix)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise Failure(f"no thread with id {prefix!r}; see `followup threads list --all`")
+    raise Failure(f"{prefix!r} matches {len(found)} threads; give more of the id")
+
+
+@threads.command("show")
+@click.argument("thread_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def threads_show(state: Context, thread_id: str, as_json: bool) -> None:
+    """The thread's messages and the evidence behind every decision."""
+    tid = _resolve_thread(state, thread_id)
+    (view,) = service.thread_views(state.app, include_all=True, ids=[tid])
+    if as_json:
+        _json_out(service.view_json(view))
+        return
+    _print_thread(state, view)
+
+
+def _print_thread(state: Context, view: service.ThreadView) -> None:
+    settings = state.settings
+    d = view.decision
+    c = d.classification
+    echo = state.console.print
+    echo(f"[bold]{view.thread.subject}[/]  ({view.thread.id}, account {view.thread.account})")
+    echo(f"tracked: {'yes' if c.tracked else 'no'} (score {c.score:.1f})")
+    for ev in c.evidence:
+        echo(f"  - {ev.signal}: {ev.detail}")
+    if c.tracked:
+        echo(f"stage: {c.stage.value}")
+        for ev in c.stage_evidence:
+            echo(f"  - {ev.detail}")
+    for p in c.participants:
+        why = "; ".join(e.detail for e in p.evidence) or "no specific evidence"
+        name = f"{p.address.name} <{p.address.addr}>" if p.address.name else p.address.addr
+        echo(f"{p.role.value.replace('_', ' ')}: {name}, {why}")
+    if c.interview is not None:
+        start, end = _local(c.interview.start, settings), _local(c.interview.end, settings)
+        echo(f"interview: {start} - {end}")
+    verdict = "due" if d.due else ("waiting on you" if d.waiting_on_you else "not due")
+    echo(f"decision: [bold]{verdict}[/]: {d.reason}")
+    if d.due:
+        echo(f"  to: {', '.join(a.addr for a in d.to)}")
+        if d.cc:
+            echo(f"  cc: {', '.join(a.addr for a in d.cc)}")
+    for ev in d.evidence:
+        echo(f"  - {ev.detail}")
+    echo("messages:")
+    for m in view.thread.messages:
+        sender = m.from_.addr if m.from_ else "(no sender)"
+        echo(f"  {_local(m.date, settings)}  {sender}: {m.subject}")
+
+
+@threads.command("set")
+@click.argument("thread_id")
+@click.option("--manager", metavar="ADDR", help="The hiring manager's address.")
+@click.option("--hr", metavar="ADDR", multiple=True, help="An HR contact (repeatable).")
+@click.option("--stage", type=click.Choice([s.value for s in Stage]))
+@click.option("--mute/--unmute", default=None, help="Never follow up on this thread.")
+@pass_ctx
+def threads_set(
+    state: Context,
+    thread_id: str,
+    manager: str | None,
+    hr: tuple[str, ...],
+    stage: str | None,
+    mute: bool | None,
+) -> None:
+    """Correct the manager, HR, stage, or mute a thread. Overrides always win."""
+    for addr in (manager, *hr):
+        if addr is not None and ("@" not in addr or any(ch.isspace() for ch in addr)):
+            raise click.BadParameter(f"{addr!r} is not an e-mail address")
+    tid = _resolve_thread(state, thread_id)
+    store = state.app.store
+    old = store.overrides().get(tid, Overrides())
+    new = Overrides(
+        manager=manager.lower() if manager else old.manager,
+        hr=tuple(a.lower() for a in hr) if hr else old.hr,
+        stage=Stage(stage) if stage else old.stage,
+        muted=old.muted if mute is None else mute,
+    )
+    store.save_override(tid, new, state.clock())
+    account = store.thread_account(tid)
+    if account is not None:
+        service.refresh_threads(state.app, state.settings.account(account), [tid])
+    click.echo(f"{tid}: saved")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def plan(state: Context, as_json: bool) -> None:
+    """What would be queued now (or at --now), and why."""
+    views = service.plan_all(state.app)
+    if as_json:
+        _json_out([service.view_json(v) for v in views])
+        return
+    if not views:
+        click.echo("Nothing is due.")
+    for v in views:
+        d = v.decision
+        cc = f" cc {', '.join(a.addr for a in d.cc)}" if d.cc else ""
+        click.echo(f"{v.thread.id}  {v.thread.subject}")
+        click.echo(f"    to {', '.join(a.addr for a in d.to)}{cc}: {d.reason}")
+
+
+@cli.command("check-config")
+@pass_ctx
+def check_config(state: Context) -> None:
+    """Validate the configuration and try each login."""
+    settings = state.settings
+    click.echo(f"{state.config_path}: valid ({len(settings.accounts)} account(s))")
+    failed = False
+    try:
+        state.app.templates.check()
+        click.echo("templates: OK")
+    except ComposeError as exc:
+        failed = True
+        click.echo("templates: FAILED")
+        for problem in exc.problems:
+            click.echo(f"  - {problem}")
+    for account in settings.accounts:
+        try:
+            with state.app.mailbox(account) as mailbox:
+                sent = account.sent_folder or mailbox.find_special("\\Sent")
+            verdict = f"OK (Sent folder: {sent})" if sent else "FAILED: no Sent folder found"
+            failed |= sent is None
+        except Exception as exc:  # noqa: BLE001 - every account gets a verdict
+            verdict = f"FAILED: {type(exc).__name__}: {exc}"
+            failed = True
+        click.echo(f"{account.name}: mailbox {verdict}")
+    if failed:
+        sys.exit(EXIT_FAILURE)
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the demo here instead of a temporary folder (kept afterwards).",
+)
+@click.pass_context
+def demo(ctx: click.Context, directory: Path | None) -> None:
+    """Run followup on a generated sample mailbox: no server, no account."""
+    from daemon.demo import run_demo  # noqa: PLC0415 - keeps the demo data off normal start-up
+
+    state: Context = ctx.obj
+    run_demo(directory, clock=state.clock, console=state.console, run=_run_nested)
+
+
+def _run_nested(args: list[str]) -> None:
+    """Run another followup command in this process, as the user would type it."""
+    cli.main(args=args, prog_name="followup", standalone_mode=False)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    try:
+        cli.main(args=argv, prog_name="followup", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_FAILURE)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence prints one clear line
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    sys.exit(0)
+
+
+@cli.group()
+def queue() -> None:
+    """Review, edit, approve or reject follow-ups before anything is sent."""
+
+
+def _draft_json(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": draft.id,
+        "state": draft.state.value,
+        "account": draft.account,
+        "thread_id": draft.thread_id,
+        "kind": draft.kind.value,
+        "to": [a.addr for a in draft.to],
+        "cc": [a.addr for a in draft.cc],
+        "subject": draft.subject,
+        "in_reply_to": draft.in_reply_to,
+        "message_id": draft.message_id,
+        "created_at": draft.created_at.isoformat(),
+        "not_before": None if draft.not_before is None else draft.not_before.isoformat(),
+        "language": draft.language,
+        "language_fallback": draft.language_fallback,
+        "reason": draft.reason,
+        "error": draft.error,
+    }
+
+
+def _get_draft(state: Context, draft_id: int) -> Draft:
+    draft = DraftRepository(state.app.store).get(draft_id)
+    if draft is None:
+        raise Failure(f"no draft {draft_id}; see `followup queue list`")
+    return draft
+
+
+@queue.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice([s.value for s in DraftState]))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def queue_list(state: Context, states: tuple[str, ...], as_json: bool) -> None:
+    """Drafts, newest last; all states unless --state is given."""
+    wanted = [DraftState(s) for s in states] or None
+    drafts = DraftRepository(state.app.store).find(wanted)
+    if as_json:
+        _json_out([_draft_json(d) for d in drafts])
+        return
+    if not drafts:
+        click.echo("The queue is empty.")
+        return
+    table = Table()
+    for col in ("id", "state", "to", "cc", "subject", "created", "note"):
+        table.add_column(col, overflow="fold")
+    for d in drafts:
+        note = d.error or ""
+        if d.not_before is not None and d.state is DraftState.QUEUED:
+            note = f"snoozed until {_local(d.not_before, state.settings)}"
+        table.add_row(
+            str(d.id),
+            d.state.value,
+            ", ".join(a.addr for a in d.to),
+            ", ".join(a.addr for a in d.cc),
+            d.subject,
+            _local(d.created_at, state.settings),
+            note,
+        )
+    state.console.print(table)
+
+
+@queue.command("show")
+@click.argument("draft_id", type=int)
+@pass_ctx
+def queue_show(state: Context, draft_id: int) -> None:
+    """The full message as it will be sent, and why it was queued."""
+    draft = _get_draft(state, draft_id)
+    repo = DraftRepository(state.app.store)
+    click.echo(f"draft {draft.id}: {draft.state.value} (thread {draft.thread_id})")
+    click.echo(f"why: {draft.reason}")
+    if draft.language_fallback:
+        click.echo("language: the thread's language has no template; written in English")
+    if draft.error:
+        click.echo(f"last error: {draft.error}")
+    for ev in repo.events(draft.id):
+        click.echo(f"  {_local(ev.at, state.settings)}  {ev.to_state.value}: {ev.reason}")
+    click.echo("-" * 72)
+    click.echo(draft.raw.decode("utf-8", "replace").replace("\r\n", "\n"))
+
+
+def _each(ids: tuple[int, ...], action: Callable[[int], Draft], verb: str) -> None:
+    problems = 0
+    for draft_id in ids:
+        try:
+            action(draft_id)
+            click.echo(f"draft {draft_id}: {verb}")
+        except KeyError:
+            click.echo(f"draft {draft_id}: no such draft", err=True)
+            problems += 1
+        except StaleStateError as exc:
+            click.echo(f"draft {draft_id}: not {verb}: {exc}", err=True)
+            problems += 1
+    if problems:
+        sys.exit(EXIT_FAILURE)
+
+
+@queue.command("approve")
+@click.argument("ids", type=int, nargs=-1, required=True)
+@pass_ctx
+def queue_approve(state: Context, ids: tuple[int, ...]) -> None:
+    """Approve drafts; the next cycle sends them (inside the send window)."""
+    _each(ids, lambda i: outbox.approve(state.app, i), "approved")
+
+
+@queue.command("reject")
+@click.argument("ids", type=int, nargs=-1, required=True)
+@click.option("--reason", default="rejected by you", show_default=True)
+@pass_ctx
+def queue_reject(state: Context, ids: tuple[int, ...], reason: str) -> None:
+    """Reject drafts; they are never sent."""
+    _each(ids, lambda i: outbox.reject(state.app, i, reason), "rejected")
+
+
+@queue.command("snooze")
+@click.argument("draft_id", type=int)
+@click.option("--until", "until", required=True, metavar="TIME", help="ISO 8601 time.")
+@pass_ctx
+def queue_snooze(state: Context, draft_id: int, until: str) -> None:
+    """Hold a draft until TIME, even once approved."""
+    when = _parse_time(until, "--until")
+    draft = _get_draft(state, draft_id)
+    if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
+        raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be snoozed")
+    DraftRepository(state.app.store).update_fields(
+        draft_id, state.clock(), f"snoozed until {when.isoformat()}", not_before=when
+    )
+    click.echo(f"draft {draft_id}: snoozed until {_local(when, state.settings)}")
+
+
+@queue.command("edit")
+@click.argument("draft_id", type=int)
+@pass_ctx
+def queue_edit(state: Context, draft_id: int) -> None:
+    """Edit the message in $VISUAL/$EDITOR; recipients may be changed."""
+    draft = _get_draft(state, draft_id)
+    if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
+        raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be edited")
+    text = draft.raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    edited = edit_in_editor(text)
+    if edited is None or edited.strip() == text.strip():
+        click.echo(f"draft {draft_id}: unchanged")
+        return
+    try:
+        updated = apply_edit(state.app, draft, edited.encode("utf-8"))
+    except ComposeError as exc:
+        lines = "\n".join(f"  - {p}" for p in exc.problems)
+        raise Failure(f"edit not saved, the draft is unchanged:\n{lines}") from None
+    click.echo(f"draft {draft_id}: saved; to {', '.join(a.addr for a in updated.to)}")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One full cycle, then exit.")
+@pass_ctx
+def run(state: Context, once: bool) -> None:
+    """Sync, plan, queue, and send approved follow-ups."""
+    if not once:
+        from daemon.runner import run_forever  # noqa: PLC0415 - the scheduler loads only here
+
+        sys.exit(run_forever(state.config_path, state.clock, state.settings))
+    report, failed = asyncio.run(run_cycle(state.app))
+    click.echo(
+        f"queued {len(report.queued)}, cancelled {len(report.cancelled)}, "
+        f"sent {len(report.sent)}, failed {len(report.failed)}, waiting {len(report.deferred)}"
+    )
+    for draft, why in report.deferred:
+        click.echo(f"  draft {draft.id} waits: {why}")
+    for draft in report.failed:
+        click.echo(f"  draft {draft.id} failed: {draft.error}", err=True)
+    if failed:
+        click.echo(f"sync failed for: {', '.join(failed)}", err=True)
+        sys.exit(EXIT_FAILURE)
+
+
+def _account_json(name: str, status: AccountStatus | None, store: Store) -> dict[str, Any]:
+    last = None if status is None or status.last_sync_at is None else status.last_sync_at
+    return {
+        "name": name,
+        "last_sync_at": None if last is None else last.isoformat(),
+        "sync": "never synced" if status is None else status.state,
+        "detail": "" if status is None else status.detail,
+        "connection": store.runtime(f"connection.{name}") or "unknown",
+    }
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def status(state: Context, as_json: bool) -> None:
+    """What the daemon is doing, read from the store (running or not)."""
+    store = state.app.store
+    settings = state.settings
+    accounts = {s.account: s for s in store.statuses()}
+    drafts = DraftRepository(store)
+    failed = drafts.find([DraftState.FAILED])
+    data: dict[str, Any] = {
+        "daemon": store.runtime("daemon.state") or "never started",
+        "next_cycle_at": store.runtime("daemon.next_cycle_at"),
+        "last_cycle_at": store.runtime("daemon.last_cycle_at"),
+        "accounts": [_account_json(a.name, accounts.get(a.name), store) for a in settings.accounts],
+        "queue": {s.value: n for s, n in drafts.counts().items()},
+        "attention": [f"draft {d.id} failed: {d.error or d.reason}" for d in failed]
+        + [f"{item} set aside: {error}" for item, error in store.set_aside().items()],
+    }
+    if as_json:
+        _json_out(data)
+        return
+    echo = state.console.print
+    echo(f"daemon: {data['daemon']}")
+    if data["last_cycle_at"]:
+        echo(f"  last cycle: {data['last_cycle_at']}")
+    if data["next_cycle_at"] and data["daemon"] == "running":
+        echo(f"  next cycle: {data['next_cycle_at']}")
+    for a in data["accounts"]:
+        echo(f"account {a['name']}: last sync {a['last_sync_at'] or 'never'} ({a['sync']})")
+        if a["detail"]:
+            echo(f"  {a['detail']}")
+        echo(f"  connection: {a['connection']}")
+    queue_line = ", ".join(f"{n} {s}" for s, n in sorted(data["queue"].items())) or "empty"
+    echo(f"queue: {queue_line}")
+    if data["attention"]:
+        echo("[bold red]needs attention:[/]")
+        for line in data["attention"]:
+            echo(f"  - {line}")

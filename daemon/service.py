@@ -1,0 +1,150 @@
+"""Use cases behind the commands: sync, explain threads, plan.
+
+Nothing here imports a concrete adapter; the `App` hands them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from daemon.classify import wants_body
+from daemon.domain import Overrides, Role
+from daemon.policy import decide
+from daemon.store.repository import ThreadSummary
+from daemon.sync import SyncReport, sync_account
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from daemon.app import App
+    from daemon.config import AccountConfig
+    from daemon.domain import Decision, Thread
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFailure:
+    account: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    thread: Thread
+    decision: Decision
+
+
+def sync_one(app: App, account: AccountConfig, folders: list[str] | None = None) -> SyncReport:
+    now = app.clock()
+    app.store.set_status(account.name, "syncing", "", now)
+    with app.mailbox(account) as mailbox:
+        report = sync_account(
+            app.store, mailbox, account, now=now, wants_body=wants_body, only_folders=folders
+        )
+    refresh_threads(app, account, report.touched_threads)
+    app.store.set_status(account.name, "ok", "", app.clock(), synced=True)
+    log.info(
+        "synced",
+        account=account.name,
+        added=sum(f.added for f in report.folders),
+        removed=sum(f.removed for f in report.folders),
+        threads_changed=len(report.touched_threads),
+    )
+    return report
+
+
+def sync_all(app: App) -> tuple[list[SyncReport], list[AccountFailure]]:
+    """Sync every account; one broken account never stops the others."""
+    reports: list[SyncReport] = []
+    failures: list[AccountFailure] = []
+    for account in app.settings.accounts:
+        try:
+            reports.append(sync_one(app, account))
+        except Exception as exc:  # noqa: BLE001 - reported per account, the loop goes on
+            message = f"{type(exc).__name__}: {exc}"
+            app.store.set_status(account.name, "error", message, app.clock())
+            log.warning("sync failed", account=account.name, error=message)
+            failures.append(AccountFailure(account.name, message))
+    return reports, failures
+
+
+def refresh_threads(app: App, account: AccountConfig, thread_ids: Iterable[str] | None) -> None:
+    """Re-classify threads and cache the verdict for listing."""
+    ids = None if thread_ids is None else set(thread_ids)
+    if ids is not None and not ids:
+        return
+    rules = app.rules(account)
+    overrides = app.store.overrides(account.name)
+    now = app.clock()
+    summaries = [
+        summarize(thread, decide(thread, rules, now, overrides.get(thread.id, Overrides())))
+        for thread in app.store.load_threads(account.name, ids)
+    ]
+    app.store.save_summaries(summaries)
+
+
+def summarize(thread: Thread, decision: Decision) -> ThreadSummary:
+    c = decision.classification
+    return ThreadSummary(
+        id=thread.id,
+        account=thread.account,
+        subject=thread.subject,
+        message_count=len(thread.messages),
+        last_activity_at=thread.last_activity_at,
+        tracked=c.tracked,
+        stage=c.stage if c.tracked else None,
+        summary={"language": c.language, "score": c.score},
+    )
+
+
+def thread_views(
+    app: App, *, include_all: bool, ids: Iterable[str] | None = None
+) -> list[ThreadView]:
+    """Live decisions at the app's `now`, so `--now` previews work."""
+    now = app.clock()
+    wanted = (
+        set(ids)
+        if ids is not None
+        else {s.id for s in app.store.summaries(tracked_only=not include_all)}
+    )
+    views: list[ThreadView] = []
+    for account in app.settings.accounts:
+        rules = app.rules(account)
+        overrides = app.store.overrides(account.name)
+        for thread in app.store.load_threads(account.name, wanted):
+            decision = decide(thread, rules, now, overrides.get(thread.id, Overrides()))
+            views.append(ThreadView(thread, decision))
+    views.sort(key=lambda v: (v.thread.last_activity_at, v.thread.id), reverse=True)
+    return views
+
+
+def plan_all(app: App) -> list[ThreadView]:
+    return [v for v in thread_views(app, include_all=False) if v.decision.due]
+
+
+def view_json(view: ThreadView) -> dict[str, Any]:
+    d = view.decision
+    c = d.classification
+    managers = c.with_role(Role.HIRING_MANAGER)
+    return {
+        "id": view.thread.id,
+        "account": view.thread.account,
+        "subject": view.thread.subject,
+        "message_count": len(view.thread.messages),
+        "last_activity_at": view.thread.last_activity_at.isoformat(),
+        "tracked": c.tracked,
+        "stage": c.stage.value if c.tracked else None,
+        "hiring_manager": managers[0].address.addr if managers else None,
+        "hr": [p.address.addr for p in c.with_role(Role.HR)],
+        "waiting_on_you": d.waiting_on_you,
+        "due": d.due,
+        "due_at": None if d.due_at is None else d.due_at.isoformat(),
+        "reason": d.reason,
+        "to": [a.addr for a in d.to],
+        "cc": [a.addr for a in d.cc],
+        "kind": None if d.kind is None else d.kind.value,
+    }
