@@ -1,0 +1,1 @@
+"""Mail adapters: reading mailboxes (IMAP, Maildir) and sending (SMTP)."""

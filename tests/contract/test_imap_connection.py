@@ -1,0 +1,156 @@
+"""What only IMAP has: TLS, logins, round trips and IDLE, against the rig's Dovecot."""
+
+from __future__ import annotations
+
+import imaplib
+import ssl
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+import structlog
+from imapclient.exceptions import LoginError
+
+from daemon.mail.errors import InsecureConnectionError
+from daemon.mail.imap import ImapMailbox
+from tests.contract.harness import DovecotHarness, dovecot_harness, make_message
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.rig.mailrig import MailRig
+
+
+@pytest.fixture
+def account(mailrig: MailRig) -> Iterator[DovecotHarness]:
+    with dovecot_harness(mailrig) as harness:
+        yield harness
+
+
+@pytest.fixture
+def commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the IMAP commands sent from now on, by every connection."""
+    sent: list[str] = []
+    original = imaplib.IMAP4._command
+
+    def counting(self: imaplib.IMAP4, name: str, *args: object) -> object:
+        sent.append(" ".join([name, *(str(a) for a in args)])[:60])
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_command", counting)
+    return sent
+
+
+def test_refuses_plaintext_to_a_remote_host() -> None:
+    """Security "none" towards a non-loopback host is refused before connecting."""
+    with pytest.raises(InsecureConnectionError):
+        ImapMailbox(
+            host="imap.example.test",
+            port=143,
+            security="none",
+            username="alice",
+            password=lambda: "never-used",
+        )
+
+
+@pytest.mark.rig
+def test_tls_with_the_rig_ca_works(account: DovecotHarness, mailrig: MailRig) -> None:
+    """Implicit TLS verified against the rig's CA logs in and lists folders."""
+    mailbox = account.mailbox(port=mailrig.imaps_port, security="tls", ca_file=mailrig.ca_file)
+    with mailbox:
+        assert "INBOX" in {folder.name for folder in mailbox.list_folders()}
+
+
+@pytest.mark.rig
+def test_starttls_with_the_rig_ca_works(account: DovecotHarness, mailrig: MailRig) -> None:
+    """STARTTLS on the plain port upgrades, verifies and logs in."""
+    mailbox = account.mailbox(security="starttls", ca_file=mailrig.ca_file)
+    with mailbox:
+        assert mailbox.find_special("\\Sent") == "Sent"
+
+
+@pytest.mark.rig
+def test_tls_rejects_an_unknown_certificate(account: DovecotHarness, mailrig: MailRig) -> None:
+    """Without the rig's CA the self-signed certificate is not trusted."""
+    mailbox = account.mailbox(port=mailrig.imaps_port, security="tls")
+    with pytest.raises(ssl.SSLCertVerificationError), mailbox:
+        pass
+
+
+@pytest.mark.rig
+def test_password_is_asked_at_each_login_and_never_logged(account: DovecotHarness) -> None:
+    """The password callable runs per login and its value appears in no log event."""
+    calls: list[int] = []
+
+    def password() -> str:
+        calls.append(1)
+        return account.secret
+
+    with structlog.testing.capture_logs() as events:
+        for _ in range(2):
+            with account.mailbox(password=password) as mailbox:
+                mailbox.list_folders()
+        with pytest.raises(LoginError), account.mailbox(password=lambda: "wrong-secret"):
+            pass
+    assert len(calls) == 2
+    assert not any(account.secret in repr(event) for event in events)
+
+
+@pytest.mark.rig
+def test_unchanged_sync_costs_the_same_round_trips_for_any_size(
+    account: DovecotHarness, commands: list[str]
+) -> None:
+    """A sync with nothing new sends one EXAMINE, whether the folder holds 2 or 60 messages."""
+    account.create_folder("Small")
+    account.create_folder("Large")
+    for n in range(60):
+        account.deliver("Large", make_message(message_id=f"<l{n}@x.test>"))
+    for n in range(2):
+        account.deliver("Small", make_message(message_id=f"<s{n}@x.test>"))
+    with account.mailbox() as mailbox:
+        costs = []
+        for folder in ("Small", "Large"):
+            first = mailbox.sync_folder(folder, None, frozenset, lambda _: False)
+            known = frozenset(item.id for item in first.new)
+            commands.clear()
+            again = mailbox.sync_folder(folder, first.cursor, lambda k=known: k, lambda _: False)
+            assert again.unchanged
+            costs.append(list(commands))
+    assert costs[0] == [c.replace("Large", "Small") for c in costs[1]]
+    assert len(costs[0]) == 1
+    assert costs[0][0].startswith("EXAMINE")
+
+
+@pytest.mark.rig
+def test_new_messages_stream_lazily_in_batches(mailrig: MailRig, commands: list[str]) -> None:
+    """Headers are fetched only as `new` is consumed, one FETCH per batch."""
+    with dovecot_harness(mailrig, batch_size=10) as account:
+        for n in range(25):
+            account.deliver("INBOX", make_message(message_id=f"<n{n}@x.test>"))
+        with account.mailbox() as mailbox:
+            changes = mailbox.sync_folder("INBOX", None, frozenset, lambda _: False)
+            assert not any(c.startswith("UID FETCH") for c in commands)
+            stream = iter(changes.new)
+            first = [next(stream) for _ in range(10)]
+            assert sum(c.startswith("UID FETCH") for c in commands) == 1
+            rest = list(stream)
+    assert len(first) + len(rest) == 25
+    assert sum(c.startswith("UID FETCH") for c in commands) == 3
+
+
+@pytest.mark.rig
+def test_idle_reports_new_mail_and_times_out_quietly(account: DovecotHarness) -> None:
+    """idle_wait is True when mail arrives meanwhile and False when nothing happens."""
+    with account.mailbox() as mailbox:
+        assert mailbox.idle_capable()
+        started = time.monotonic()
+        assert mailbox.idle_wait("INBOX", 0.3) is False
+        assert time.monotonic() - started < 5
+        timer = threading.Timer(0.3, account.deliver, ("INBOX", make_message()))
+        timer.start()
+        try:
+            assert mailbox.idle_wait("INBOX", 10) is True
+        finally:
+            timer.join()
+        assert mailbox.sync_folder("INBOX", None, frozenset, lambda _: False).reset
