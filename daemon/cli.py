@@ -154,7 +154,9 @@ def sync(state: Context) -> None:
     for report in reports:
         for f in report.folders:
             what = (
-                "unchanged"
+                "folder not found (check the folders setting)"
+                if f.gone
+                else "unchanged"
                 if f.unchanged
                 else f"+{f.added} -{f.removed} ~{f.flag_changes}"
                 + (" (folder was reset)" if f.reset else "")

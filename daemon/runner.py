@@ -40,8 +40,9 @@ log = structlog.get_logger(__name__)
 
 #: How often approved drafts are looked for between full cycles.
 SEND_CHECK_SECONDS = 15.0
-#: IDLE is re-issued well before the 29 minutes RFC 2177 allows.
-IDLE_RENEW_SECONDS = 9 * 60.0
+#: IDLE is re-issued well before the 29 minutes RFC 2177 allows; a short
+#: period also lets a watcher retired by a reload notice within minutes.
+IDLE_RENEW_SECONDS = 120.0
 #: Servers without IDLE are polled this often.
 POLL_SECONDS = 60.0
 RECONNECT_FIRST = 1.0
@@ -336,7 +337,7 @@ class Runner:
         idle = mailbox.idle_capable()
         while not stop.is_set():
             if idle:
-                pushed = mailbox.idle_wait(folder, IDLE_RENEW_SECONDS, stop)
+                pushed = mailbox.idle_wait(folder, IDLE_RENEW_SECONDS)
             else:
                 stop.wait(POLL_SECONDS)
                 pushed = True

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from daemon.mail.errors import FolderGoneError
 from daemon.mail.parse import parse_message
 from daemon.threader import assign_thread_ids, group_messages, threading_info
 
@@ -44,6 +45,7 @@ class FolderReport:
     removed: int = 0
     flag_changes: int = 0
     skipped: int = 0
+    gone: bool = False
 
 
 @dataclass(slots=True)
@@ -82,8 +84,8 @@ def sync_account(
     if only_folders is not None:
         folders = [f for f in folders if f in only_folders]
     for folder in folders:
-        report.folders.append(
-            _sync_folder(
+        try:
+            folder_report = _sync_folder(
                 store,
                 mailbox,
                 account.name,
@@ -92,7 +94,12 @@ def sync_account(
                 now=now,
                 wants_body=wants_body,
             )
-        )
+        except FolderGoneError:
+            # Renamed or deleted while we looked: the other folders still
+            # count, and the next sync starts this one afresh.
+            log.warning("folder not found", account=account.name, folder=folder)
+            folder_report = FolderReport(folder=folder, gone=True)
+        report.folders.append(folder_report)
     if report.changed:
         emptied = store.prune_orphans(account.name)
         report.touched_threads = rethread(store, account.name, account.self_addresses) | emptied
