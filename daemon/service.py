@@ -45,7 +45,9 @@ def sync_one(app: App, account: AccountConfig, folders: list[str] | None = None)
         report = sync_account(
             app.store, mailbox, account, now=now, wants_body=wants_body, only_folders=folders
         )
-    refresh_threads(app, account, report.touched_threads)
+    # Classifying is left to the first reader (list, plan, the cycle): a
+    # sync only mirrors the mailbox, and stays as fast as the protocol.
+    app.store.mark_dirty(account.name, report.touched_threads)
     app.store.set_status(account.name, "ok", "", app.clock(), synced=True)
     log.info(
         "synced",
@@ -101,10 +103,16 @@ def summarize(thread: Thread, decision: Decision) -> ThreadSummary:
     )
 
 
+def refresh_dirty(app: App) -> None:
+    for account in app.settings.accounts:
+        refresh_threads(app, account, app.store.dirty_threads(account.name))
+
+
 def thread_views(
     app: App, *, include_all: bool, ids: Iterable[str] | None = None
 ) -> list[ThreadView]:
     """Live decisions at the app's `now`, so `--now` previews work."""
+    refresh_dirty(app)
     now = app.clock()
     wanted = (
         set(ids)

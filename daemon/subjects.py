@@ -16,6 +16,7 @@ result equals the original "[list] topic".
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -49,11 +50,16 @@ class _Parsed(NamedTuple):
 
 def _clean_whitespace(subject: str) -> str:
     # Control characters (CR, LF, NUL, ...) become spaces so that nothing
-    # derived from a subject can ever carry a header break.
-    visible = "".join(" " if unicodedata.category(c) == "Cc" else c for c in subject)
-    return " ".join(visible.split())
+    # derived from a subject can ever carry a header break. Most subjects
+    # are printable, and the per-character scan is the slow part of a sync.
+    if not subject.isprintable():
+        subject = "".join(" " if unicodedata.category(c) == "Cc" else c for c in subject)
+    return " ".join(subject.split())
 
 
+# Subjects repeat across a conversation and its folders; threading, listing
+# and composing ask about the same few thousand strings again and again.
+@functools.lru_cache(maxsize=16384)
 def _parse(subject: str) -> _Parsed:
     rest = _clean_whitespace(subject)
     kept_tags: list[str] = []

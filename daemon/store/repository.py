@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from daemon.domain import Overrides, Stage, Thread
@@ -24,13 +36,13 @@ from daemon.threader import ThreadingInfo
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from datetime import datetime
 
     from sqlalchemy import Connection, Engine, Row, Table
 
     from daemon.domain import Message
 
 BUSY_TIMEOUT_MS = 10_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +251,20 @@ class Store:
 
     def update_flags(self, account: str, folder: str, flags: Mapping[str, frozenset[str]]) -> None:
         fm = t.folder_messages
+        stmt = (
+            update(fm)
+            .where(
+                fm.c.account == account,
+                fm.c.folder == folder,
+                fm.c.uid == bindparam("b_uid"),
+            )
+            .values(flags=bindparam("b_flags"))
+        )
+        rows = [{"b_uid": uid, "b_flags": " ".join(sorted(v))} for uid, v in flags.items()]
+        if not rows:
+            return
         with self.engine.begin() as conn:
-            for uid, value in flags.items():
-                conn.execute(
-                    update(fm)
-                    .where(fm.c.account == account, fm.c.folder == folder, fm.c.uid == uid)
-                    .values(flags=" ".join(sorted(value)))
-                )
+            conn.execute(stmt, rows)
 
     def prune_orphans(self, account: str) -> set[str]:
         """Delete messages no folder holds any more; return the threads they were in."""
@@ -301,13 +320,15 @@ class Store:
     ) -> None:
         """Apply new thread ids and carry overrides of merged threads to the survivor."""
         m = t.messages
+        by_key = (
+            update(m)
+            .where(m.c.account == bindparam("b_account"), m.c.key == bindparam("b_key"))
+            .values(thread_id=bindparam("b_thread"))
+        )
+        rows = [{"b_account": account, "b_key": k, "b_thread": v} for k, v in changes.items()]
         with self.engine.begin() as conn:
-            for key, thread_id in changes.items():
-                conn.execute(
-                    update(m)
-                    .where(m.c.account == account, m.c.key == key)
-                    .values(thread_id=thread_id)
-                )
+            if rows:
+                conn.execute(by_key, rows)
             for retired, survivor in merged.items():
                 self._move_override(conn, retired, survivor)
             live = select(m.c.thread_id).where(m.c.account == account).distinct()
@@ -415,6 +436,38 @@ class Store:
                 )
                 for r in conn.execute(query)
             ]
+
+    def mark_dirty(self, account: str, thread_ids: Iterable[str]) -> None:
+        """Remember threads whose cached verdict is out of date."""
+        th = t.threads
+        ins = self._insert(th)
+        rows = [
+            {
+                "id": tid,
+                "account": account,
+                "subject": "",
+                "message_count": 0,
+                "last_activity_at": _EPOCH,
+                "tracked": False,
+                "stage": None,
+                "summary_json": "{}",
+                "dirty": True,
+            }
+            for tid in sorted(set(thread_ids))
+        ]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    ins.on_conflict_do_update(index_elements=["id"], set_={"dirty": True}), rows
+                )
+
+    def dirty_threads(self, account: str) -> set[str]:
+        th = t.threads
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(th.c.id).where(th.c.account == account, th.c.dirty.is_(True))
+            )
+            return {r[0] for r in rows}
 
     def find_thread_ids(self, prefix: str) -> list[str]:
         th = t.threads
