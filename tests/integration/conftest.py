@@ -74,7 +74,7 @@ level = "warning"
             encoding="utf-8",
         )
 
-    def message(
+    def message(  # noqa: PLR0917 - reads like the mail it builds
         self,
         when: datetime,
         sender: tuple[str, str],
@@ -115,8 +115,9 @@ level = "warning"
             timeout=120,
         )
         if check and done.returncode != 0:
-            raise AssertionError(f"followup {' '.join(args)} exited {done.returncode}:\n"
-                                 f"{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"followup {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+            )
         return done
 
     def json(self, *args: str, now: datetime | None = None) -> Any:
@@ -140,7 +141,10 @@ def interview_story(world: World, start: datetime) -> None:
     rig = world.rig
     inbox = [
         world.message(
-            start + timedelta(days=1), hr, [me], "Data Engineer role at Example: interview",
+            start + timedelta(days=1),
+            hr,
+            [me],
+            "Data Engineer role at Example: interview",
             "Hi Alice,\n\nThank you for your application for the Data Engineer position. "
             "I'm the recruiter for this role. Priya Raman, Head of Data and the hiring "
             "manager, would like to interview you on Tuesday at 14:00.\n\nBest regards,\n"
@@ -149,12 +153,16 @@ def interview_story(world: World, start: datetime) -> None:
     ]
     sent = [
         world.message(
-            start + timedelta(days=1, hours=2), me, [hr],
+            start + timedelta(days=1, hours=2),
+            me,
+            [hr],
             "Re: Data Engineer role at Example: interview",
             "Hi Hannah,\n\nThank you, Tuesday at 14:00 works for me.\n\nBest,\nAlice",
         ),
         world.message(
-            start + timedelta(days=8, hours=6), me, [manager],
+            start + timedelta(days=8, hours=6),
+            me,
+            [manager],
             "Re: Data Engineer role at Example: interview",
             "Dear Priya,\n\nThank you for the interview today, I enjoyed our conversation "
             "about the data platform.\n\nBest regards,\nAlice",

@@ -21,16 +21,19 @@ DUE = datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
 
 def mailbox(world: World, user: str, folder: str = "INBOX") -> list[dict[bytes, bytes]]:
     rig = world.rig
-    with IMAPClient(rig.host, rig.imaps_port, ssl_context=ssl.create_default_context(
-        cafile=str(rig.ca_file))) as client:
+    with IMAPClient(
+        rig.host, rig.imaps_port, ssl_context=ssl.create_default_context(cafile=str(rig.ca_file))
+    ) as client:
         client.login(rig.address(user), rig.password(user))
         client.select_folder(folder, readonly=True)
         uids = client.search("ALL")
         if not uids:
             return []
         fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID IN-REPLY-TO)]"])
-        return [{b"header": v[b"BODY[HEADER.FIELDS (SUBJECT MESSAGE-ID IN-REPLY-TO)]"]} for v in
-                fetched.values()]
+        return [
+            {b"header": v[b"BODY[HEADER.FIELDS (SUBJECT MESSAGE-ID IN-REPLY-TO)]"]}
+            for v in fetched.values()
+        ]
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:
@@ -132,7 +135,9 @@ def test_reply_after_approval_cancels_the_draft(world: World) -> None:
     world.run("queue", "approve", str(draft["id"]), now=DUE)
     rig = world.rig
     reply = world.message(
-        DUE, ("Priya Raman", world.addr(world.manager)), [("Alice", world.addr(world.seeker))],
+        DUE,
+        ("Priya Raman", world.addr(world.manager)),
+        [("Alice", world.addr(world.seeker))],
         "Re: Data Engineer role at Example: interview",
         "Hi Alice,\n\nThanks for your patience, we will decide this week.\n\nPriya",
     )

@@ -50,7 +50,7 @@ def test_every_setting_has_a_comment_in_the_example() -> None:
     for i, line in enumerate(lines):
         if "=" in line and not line.startswith(("#", "[", " ")):
             above = lines[i - 1].strip()
-            assert above.startswith("#") or "=" in above or above.startswith("["), line
+            assert above.startswith(("#", "[")) or "=" in above, line
 
 
 def test_environment_overrides_nested_keys_and_accounts_by_name(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_plaintext_is_refused_except_to_loopback(tmp_path: Path) -> None:
 def test_one_password_source_only(tmp_path: Path) -> None:
     """Two password sources for one server is a mistake worth reporting."""
     text = MINIMAL.replace('password = "hunter2"', 'password = "a"\npassword_file = "/x"')
-    with pytest.raises(ConfigError, match="set only one of password, password_file"):
+    with pytest.raises(ConfigError, match=r"set only one of password, password_file"):
         load_settings(write(tmp_path, text), environ={})
 
 
@@ -138,5 +138,5 @@ def test_failing_password_command_reports_without_secret(tmp_path: Path) -> None
 
 def test_missing_file_names_the_fix(tmp_path: Path) -> None:
     """A missing config file says how to create one."""
-    with pytest.raises(ConfigError, match="copy config.example.toml"):
+    with pytest.raises(ConfigError, match=r"copy config\.example\.toml"):
         load_settings(tmp_path / "nope.toml", environ={})

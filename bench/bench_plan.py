@@ -1,0 +1,257 @@
+"""Time one full planning pass over 100,000 synthetic threads.
+
+Run as `.venv/bin/python bench/bench_plan.py [THREADS]`. Two mailboxes are
+measured: a typical one where 5% of the threads are recruiting, and a busy
+job search where a quarter are. The rest is newsletters and job alerts
+(list mail), personal mail (some of it mentioning interviews) and
+notifications. Threads have one to six messages in English, French, German
+and Spanish.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from daemon.domain import Address, BusinessCalendar, CalendarEvent, Message, Rules, Thread
+from daemon.policy import plan
+
+SELF = Address("alice@example.test", "Alice Moreau")
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+COMPANIES = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell")
+PEOPLE = ("Priya Raman", "Sam Lee", "Julia Weber", "Lucas Garcia", "Chloé Martin", "Jonas Bauer")
+FILLER = (
+    "We had a productive quarter and the team is growing across three offices. "
+    "Our platform serves thousands of customers and we care deeply about quality. "
+) * 3
+
+RECRUITING = {
+    "en": (
+        (
+            "Hi Alice,\n\nThank you for your application for the Data Engineer role at {co}. "
+            "I'd like to schedule a call to discuss the next steps in the process. "
+            "Could you share your availability for next week?\n\n{filler}\n\nBest,\n{name}\n"
+            "Talent Acquisition Partner"
+        ),
+        (
+            "Dear Alice,\n\nThank you for taking the time to speak with us. After careful "
+            "consideration we have decided to move forward with other candidates whose experience "
+            "more closely matches our needs.\n\nKind regards,\n{name}\nRecruiter"
+        ),
+        (
+            "Hi Alice,\n\nThanks for your patience. We'll get back to you next week with an update "
+            "on the hiring process.\n\n{filler}\n\nBest,\n{name}\nHead of Data"
+        ),
+    ),
+    "fr": (
+        (
+            "Bonjour Alice,\n\nNous avons bien reçu votre candidature pour le poste de Data "
+            "Engineer chez {co}. Pourriez-vous nous indiquer vos disponibilités pour un entretien "
+            "?\n\n{filler}\n\nCordialement,\n{name}\nChargée de recrutement"
+        ),
+        (
+            "Bonjour Alice,\n\nMerci pour l'entretien. Nous reviendrons vers vous la semaine "
+            "prochaine.\n\nBien à vous,\n{name}\nDirectrice Data"
+        ),
+    ),
+    "de": (
+        (
+            "Hallo Alice,\n\nvielen Dank für Ihre Bewerbung als Data Engineer bei {co}. Wir "
+            "möchten Sie gerne zu einem Vorstellungsgespräch einladen.\n\n{filler}\n\nViele "
+            "Grüße\n{name}\nRecruiterin"
+        ),
+        (
+            "Hallo Alice,\n\nleider müssen wir Ihnen mitteilen, dass wir uns für eine andere "
+            "Kandidatin entschieden haben.\n\nMit freundlichen Grüßen\n{name}\nPersonalabteilung"
+        ),
+    ),
+    "es": (
+        (
+            "Hola Alice,\n\nhemos recibido tu candidatura para el puesto de Data Engineer en {co}. "
+            "Nos pondremos en contacto contigo en los próximos días.\n\n{filler}\n\nSaludos,\n"
+            "{name}\nReclutadora"
+        ),
+    ),
+}
+OWN = (
+    (
+        "Dear {first},\n\nI am writing to apply for the Data Engineer position at {co}. "
+        "Please find attached my CV.\n\nBest regards,\nAlice Moreau"
+    ),
+    "Hi {first},\n\nThank you for the update. Tuesday at 10:00 works for me.\n\nBest,\nAlice",
+    (
+        "Dear {first},\n\nThank you for taking the time to speak with me today. I enjoyed learning "
+        "about the team.\n\nBest regards,\nAlice"
+    ),
+    "Hi {first},\n\nI hope you are well. I wanted to follow up on my application.\n\nBest,\nAlice",
+)
+PERSONAL = (
+    "Hey Alice, are we still on for dinner on Friday? {filler}",
+    "Hi! Good luck with your interview tomorrow, fingers crossed! Bob",
+    "Hello, please find the minutes of the meeting attached. {filler}",
+    "Hi Alice, can you review the document before Thursday? Thanks, Mark",
+)
+NEWSLETTER = (
+    (
+        "New jobs for you: Data Engineer at {co}, Analytics Engineer at Globex. {filler} "
+        "Unsubscribe | Manage your preferences"
+    ),
+    "This week in data: {filler} View this email in your browser.",
+)
+
+
+class Factory:
+    def __init__(self, seed: int, recruiting_share: float) -> None:
+        self.random = random.Random(seed)
+        self.recruiting_share = recruiting_share
+        self.count = 0
+
+    def key(self) -> str:
+        self.count += 1
+        return f"<{self.count}@bench.example.test>"
+
+    def person(self, company: str) -> Address:
+        name = self.random.choice(PEOPLE)
+        local = name.lower().replace(" ", ".").replace("é", "e")
+        return Address(f"{local}@{company}.example.test", name)
+
+    def when(self, base: datetime, step: int) -> datetime:
+        return base + timedelta(days=step * self.random.randint(1, 6), hours=self.random.random())
+
+    def message(
+        self, when: datetime, sender: Address, to: Address, body: str, **extra: object
+    ) -> Message:
+        return Message(
+            key=self.key(),
+            account="bench",
+            subject=str(extra.pop("subject", "Data Engineer role")),
+            date=when,
+            from_=sender,
+            to=(to,),
+            body_text=body,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    def recruiting(self, size: int) -> list[Message]:
+        company = self.random.choice(COMPANIES)
+        contact = self.person(company)
+        language = self.random.choice(tuple(RECRUITING))
+        base = NOW - timedelta(days=self.random.randint(5, 60))
+        first = contact.name.split()[0]
+        messages = []
+        for step in range(size):
+            when = self.when(base, step)
+            if step % 2 == 0:
+                body = self.random.choice(OWN).format(first=first, co=company)
+                messages.append(self.message(when, SELF, contact, body, in_sent=True))
+            else:
+                template = self.random.choice(RECRUITING[language])
+                body = template.format(co=company, name=contact.name, filler=FILLER)
+                calendar = ()
+                if self.random.random() < 0.2:
+                    start = when + timedelta(days=3)
+                    calendar = (
+                        CalendarEvent(
+                            "i@x",
+                            start,
+                            start + timedelta(hours=1),
+                            "Interview",
+                            contact,
+                            (SELF, contact),
+                        ),
+                    )
+                messages.append(self.message(when, contact, SELF, body, calendar=calendar))
+        return messages
+
+    def personal(self, size: int) -> list[Message]:
+        friend = Address("bob@gmail.example.test", "Bob Martin")
+        base = NOW - timedelta(days=self.random.randint(1, 90))
+        messages = []
+        for step in range(size):
+            body = self.random.choice(PERSONAL).format(filler=FILLER)
+            sender, to = (SELF, friend) if step % 2 else (friend, SELF)
+            messages.append(self.message(self.when(base, step), sender, to, body, subject="Hi"))
+        return messages
+
+    def newsletter(self, size: int) -> list[Message]:
+        sender = Address(f"news@lists.{self.random.choice(COMPANIES)}.example.test", "News")
+        base = NOW - timedelta(days=self.random.randint(1, 90))
+        return [
+            self.message(
+                self.when(base, step),
+                sender,
+                SELF,
+                self.random.choice(NEWSLETTER).format(co="Acme", filler=FILLER),
+                subject="Your weekly digest",
+                list_id="digest.lists.example.test",
+                list_unsubscribe=True,
+            )
+            for step in range(size)
+        ]
+
+    def notification(self, size: int) -> list[Message]:
+        sender = Address("no-reply@notifications.example.test", "Service")
+        base = NOW - timedelta(days=self.random.randint(1, 90))
+        body = "Your order has shipped. Track it in your account. " + FILLER
+        return [self.message(self.when(base, s), sender, SELF, body) for s in range(size)]
+
+    def thread(self, number: int) -> Thread:
+        size = self.random.choice((1, 1, 2, 2, 3, 3, 4, 5, 6))
+        draw = self.random.random()
+        rest = 1 - self.recruiting_share
+        if draw < self.recruiting_share:
+            messages = self.recruiting(size)
+        elif draw < self.recruiting_share + 0.55 * rest:
+            messages = self.newsletter(min(size, 3))
+        elif draw < self.recruiting_share + 0.85 * rest:
+            messages = self.personal(size)
+        else:
+            messages = self.notification(min(size, 2))
+        messages.sort(key=lambda m: m.date)
+        return Thread(f"t{number}", "bench", messages[0].subject, tuple(messages))
+
+
+def measure(label: str, count: int, recruiting_share: float) -> None:
+    factory = Factory(seed=7, recruiting_share=recruiting_share)
+    started = time.perf_counter()
+    threads = [factory.thread(n) for n in range(count)]
+    built = time.perf_counter() - started
+    messages = sum(len(t.messages) for t in threads)
+    rules = Rules(
+        calendar=BusinessCalendar(ZoneInfo("Europe/Paris"), frozenset({date(2026, 12, 25)})),
+        self_addresses=frozenset({SELF.addr}),
+    )
+    gc.collect()
+    gc.disable()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    decisions = plan(threads, rules, NOW)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    gc.enable()
+    due = sum(d.due for d in decisions)
+    tracked_ids = {d.thread_id for d in decisions}
+    tracked = [t for t in threads if t.id in tracked_ids]
+    started = time.perf_counter()
+    plan(tracked, rules, NOW)
+    replan = time.perf_counter() - started
+    print(f"{label}: {recruiting_share:.0%} recruiting threads")
+    print(f"  threads: {count:,} ({messages:,} messages, built in {built:.1f} s)")
+    print(f"  tracked: {len(decisions):,} ({due:,} due)")
+    print(
+        f"  plan():  {elapsed:.2f} s wall, {cpu:.2f} s CPU ({cpu / count * 1e6:.0f} us per thread)"
+    )
+    print(f"  target:  < 1 s -> {'met' if elapsed < 1 else 'not met'}")
+    print(f"  re-planning the tracked threads only (a sync cycle): {replan:.2f} s")
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    measure("typical mailbox", count, 0.05)
+    measure("busy job search", count, 0.25)
+
+
+if __name__ == "__main__":
+    main()

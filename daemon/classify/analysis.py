@@ -1,0 +1,245 @@
+"""A thread read once: its classification plus the facts the policy needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from daemon.classify.dates import parse_ooo_return_date, promised_deadline
+from daemon.classify.language import OTHER, SUPPORTED, detect_language
+from daemon.classify.reading import Kind, Reading, read_thread, thread_selves
+from daemon.classify.roles import assign_roles
+from daemon.classify.stage import as_of, detect_stage, interview_from_text, latest_interview
+from daemon.classify.tracking import (
+    TRACKED_THRESHOLD,
+    hard_exclusion,
+    might_be_recruiting,
+    score_thread,
+)
+from daemon.classify.vocabulary import (
+    ASK_AVAILABILITY,
+    ASK_CONFIRMATION,
+    ASK_DOCUMENTS,
+    PROMISE,
+    QUESTION,
+    SMALL_TALK_QUESTION,
+)
+from daemon.classify.wording import short_date
+from daemon.domain import Classification, Evidence, Overrides, Stage
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+    from daemon.domain import CalendarEvent, Message, Thread
+
+_SAMPLE_CHARS = 800
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """The other side asked the user for something the user has not sent."""
+
+    what: str
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """The other side said they would come back; `deadline` when they said by when."""
+
+    message: Message
+    words: str
+    deadline: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """An out-of-office reply and the first day its sender is back."""
+
+    message: Message
+    back_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    thread_id: str
+    classification: Classification
+    readings: tuple[Reading, ...]
+    selves: frozenset[str]
+    ask: Ask | None = None
+    promise: Promise | None = None
+    absences: tuple[Absence, ...] = ()
+
+    def last_of(self, *kinds: Kind) -> Reading | None:
+        for reading in reversed(self.readings):
+            if reading.kind in kinds:
+                return reading
+        return None
+
+
+def normalized_overrides(overrides: Overrides) -> Overrides:
+    if not overrides.manager and not overrides.hr:
+        return overrides
+    return Overrides(
+        manager=overrides.manager.strip().lower() if overrides.manager else None,
+        hr=tuple(a.strip().lower() for a in overrides.hr),
+        stage=overrides.stage,
+        muted=overrides.muted,
+    )
+
+
+def _language(readings: Sequence[Reading]) -> str:
+    """The other side's language; the user's own words when they are silent."""
+    for kinds in ((Kind.HUMAN, Kind.AUTOMATED), (Kind.SELF,)):
+        sample = " ".join(r.own[:_SAMPLE_CHARS] for r in readings if r.kind in kinds)
+        language = detect_language(sample) if sample else OTHER
+        if language != OTHER:
+            return language
+    hints = [r.message.language_hint for r in readings if r.message.language_hint in SUPPORTED]
+    return hints[-1] if hints else OTHER
+
+
+def _ask(reading: Reading) -> str | None:
+    """What a message asks the user for, in words for the reason line."""
+    if reading.find(ASK_AVAILABILITY):
+        return "your availability"
+    if reading.find(ASK_DOCUMENTS):
+        return "documents or a form"
+    if reading.kind is not Kind.HUMAN:
+        # Notification templates end in "Questions?" and "Let us know if...".
+        return None
+    if reading.find(ASK_CONFIRMATION):
+        return "a confirmation"
+    return "an answer to a question" if _asks_a_question(reading.own) else None
+
+
+def _asks_a_question(own: str) -> bool:
+    if "?" not in own:
+        return False
+    return any(
+        SMALL_TALK_QUESTION.search(question.group()) is None for question in QUESTION.finditer(own)
+    )
+
+
+def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Promise | None]:
+    """What the other side said since the user last wrote: an ask, or a promise."""
+    ask: Ask | None = None
+    promise: Promise | None = None
+    for reading in reversed(readings):
+        if reading.kind is Kind.SELF:
+            break
+        if reading.kind not in (Kind.HUMAN, Kind.AUTOMATED):
+            continue
+        if ask is None and (what := _ask(reading)) is not None:
+            ask = Ask(what, reading.message)
+        if promise is None and reading.kind is Kind.HUMAN and (hit := reading.find(PROMISE)):
+            deadline = promised_deadline(reading.flat, reading.message.date, language)
+            promise = Promise(reading.message, hit.group(), deadline)
+    return ask, promise
+
+
+def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:
+    found = []
+    for reading in reversed(readings):
+        if reading.kind is Kind.SELF:
+            break
+        if reading.kind is Kind.AUTO_REPLY:
+            message = reading.message
+            back_on = parse_ooo_return_date(message.body_text, message.date, language)
+            if back_on is not None:
+                found.append(Absence(message, back_on))
+    return tuple(reversed(found))
+
+
+def _untracked(
+    thread_id: str,
+    readings: tuple[Reading, ...],
+    selves: frozenset[str],
+    evidence: tuple[Evidence, ...],
+    score: float,
+) -> Analysis:
+    """Untracked threads keep their evidence, the decisive item first."""
+    classification = Classification(
+        tracked=False,
+        score=score,
+        stage=Stage.CLOSED,
+        language=OTHER,
+        participants=(),
+        evidence=evidence,
+    )
+    return Analysis(thread_id, classification, readings, selves)
+
+
+def analyse(thread: Thread, self_addresses: frozenset[str], overrides: Overrides) -> Analysis:
+    overrides = normalized_overrides(overrides)
+    selves = thread_selves(thread.messages, self_addresses)
+    readings = tuple(read_thread(thread.messages, selves))
+    corrected = bool(overrides.manager or overrides.hr or overrides.stage)
+    if not readings:
+        return _untracked(
+            thread.id, readings, selves, (Evidence("empty", "no messages", -100.0),), 0.0
+        )
+    excluded = hard_exclusion(readings, selves)
+    if excluded is not None and not corrected:
+        return _untracked(thread.id, readings, selves, (excluded,), excluded.weight)
+    if not corrected and not might_be_recruiting(readings, selves):
+        nothing = Evidence("no_vocabulary", "nothing about recruiting", 0.0)
+        return _untracked(thread.id, readings, selves, (nothing,), 0.0)
+    interview = latest_interview(readings)
+    score, evidence = score_thread(readings, selves, interview)
+    language = _language(readings)
+    if excluded is not None:
+        evidence = (excluded, *evidence)
+    tracked = corrected or score >= TRACKED_THRESHOLD
+    if not tracked:
+        return _untracked(thread.id, readings, selves, _decisive_first(evidence, score), score)
+    stage, stage_evidence, interview = _stage(readings, overrides, interview, language)
+    classification = Classification(
+        tracked=True,
+        score=score,
+        stage=stage,
+        language=language,
+        participants=assign_roles(readings, selves, interview, overrides),
+        evidence=evidence,
+        stage_evidence=stage_evidence,
+        interview=interview,
+    )
+    if overrides.stage is None:
+        replies = (r for r in reversed(readings) if r.kind is not Kind.AUTO_REPLY)
+        last = next(replies, readings[-1])
+        classification = as_of(classification, last.message.date)
+    ask, promise = _pending(readings, language)
+    absences = _absences(readings, language)
+    return Analysis(thread.id, classification, readings, selves, ask, promise, absences)
+
+
+def _stage(
+    readings: Sequence[Reading],
+    overrides: Overrides,
+    interview: CalendarEvent | None,
+    language: str,
+) -> tuple[Stage, tuple[Evidence, ...], CalendarEvent | None]:
+    """The stage with its evidence, and the interview, read from text if need be."""
+    stage, evidence = detect_stage(readings)
+    if stage is None:
+        stage = Stage.APPLIED
+        evidence = (Evidence("stage", "applied: no later step in the mail"),)
+    if overrides.stage is not None:
+        stage = overrides.stage
+        evidence = (*evidence, Evidence("stage", f"{stage}: your correction"))
+    if interview is None and stage is Stage.INTERVIEWING:
+        interview = interview_from_text(readings, language)
+        if interview is not None:
+            read = f"interviewing: {interview.summary}, {short_date(interview.start)}"
+            evidence = (*evidence, Evidence("stage", read))
+    return stage, evidence, interview
+
+
+def _decisive_first(evidence: tuple[Evidence, ...], score: float) -> tuple[Evidence, ...]:
+    against = [e for e in evidence if e.weight < 0]
+    if against:
+        strongest = min(against, key=lambda e: e.weight)
+        return (strongest, *(e for e in evidence if e is not strongest))
+    weak = Evidence("score", f"too little recruiting evidence (score {score:.1f})", 0.0)
+    return (weak, *evidence)

@@ -1,0 +1,132 @@
+"""One pass over a thread's messages: who sent each one, and what kind it is."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from daemon.classify.senders import is_noreply
+from daemon.classify.text import normalize, own_text
+from daemon.classify.vocabulary import OOO_SUBJECT
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from daemon.classify.lexicon import Lexicon
+    from daemon.domain import Message
+
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+_REPLY_OR_FORWARD = re.compile(
+    r"^\s*(?:\[[^\]]{0,60}\]\s*)*(?:re|aw|antw|sv|vs|rv|res|r|wg|fw|fwd|tr|enc|i)\s*(?:\[\d+\])?\s*:"
+)
+
+
+class Kind(enum.Enum):
+    """How a message counts: only SELF and HUMAN messages are conversation."""
+
+    SELF = "self"
+    HUMAN = "human"
+    AUTOMATED = "automated"
+    AUTO_REPLY = "auto_reply"
+    BULK = "bulk"
+
+
+@dataclass(slots=True)
+class Reading:
+    """A message with its kind and its normalized text, each part read at most once.
+
+    `body` is the whole normalized body (empty for bulk mail); the sender's
+    own words are only separated from the quoted history when asked for,
+    since most mail is ruled out before that.
+    """
+
+    message: Message
+    kind: Kind
+    sender: str
+    subject: str
+    body: str
+    _own: str | None = None
+    _flat: str | None = None
+    _found: dict[int, re.Match[str] | None] = field(default_factory=dict)
+
+    @property
+    def own(self) -> str:
+        """What the sender wrote, without quotes and forwarded history."""
+        if self._own is None:
+            self._own = own_text(self.body)
+        return self._own
+
+    @property
+    def flat(self) -> str:
+        """`own` on one line: phrases wrap across line breaks in plain-text mail."""
+        if self._flat is None:
+            self._flat = self.own.replace("\n", " ")
+        return self._flat
+
+    def find(self, lexicon: Lexicon) -> re.Match[str] | None:
+        """`lexicon` in the message's own words; each lexicon is searched once."""
+        key = id(lexicon)
+        if key not in self._found:
+            self._found[key] = lexicon.search(self.flat)
+        return self._found[key]
+
+    @property
+    def subject_is_new(self) -> bool:
+        """The subject was written for this message, not carried over by a reply."""
+        return _REPLY_OR_FORWARD.match(self.subject) is None
+
+
+def thread_selves(messages: Iterable[Message], self_addresses: frozenset[str]) -> frozenset[str]:
+    """The account's addresses plus any alias the Sent folder shows it using."""
+    sent_from = {m.from_.addr for m in messages if m.in_sent and m.from_ is not None}
+    return self_addresses | sent_from if sent_from else self_addresses
+
+
+def is_auto_reply(message: Message, subject: str) -> bool:
+    """RFC 3834 auto-replies, X-Autoreply, and out-of-office subjects."""
+    submitted = message.auto_submitted
+    return (
+        message.x_autoreply
+        or (submitted is not None and submitted.startswith("auto-replied"))
+        or OOO_SUBJECT.search(subject) is not None
+    )
+
+
+def bulk_marker(message: Message) -> str | None:
+    """Why a message is list or bulk mail, or None."""
+    if message.list_id:
+        return f"mailing list (List-Id {message.list_id})"
+    if message.precedence in _BULK_PRECEDENCE:
+        return f"bulk mail (Precedence: {message.precedence})"
+    if message.list_unsubscribe:
+        return "bulk mail (List-Unsubscribe)"
+    return None
+
+
+def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
+    if is_auto_reply(message, subject):
+        return Kind.AUTO_REPLY
+    sender = message.from_
+    if message.in_sent or (sender is not None and sender.addr in selves):
+        return Kind.SELF
+    if message.auto_submitted not in (None, "no"):
+        return Kind.AUTOMATED
+    if bulk_marker(message) is not None:
+        return Kind.BULK
+    if sender is None or is_noreply(sender.addr):
+        return Kind.AUTOMATED
+    return Kind.HUMAN
+
+
+def read_thread(messages: Iterable[Message], selves: frozenset[str]) -> list[Reading]:
+    """Messages oldest first (ties broken by key, so sync order never matters)."""
+    readings = []
+    for message in sorted(messages, key=lambda m: (m.date, m.key)):
+        subject = normalize(message.subject)
+        kind = kind_of(message, subject, selves)
+        body = "" if kind is Kind.BULK else normalize(message.body_text)
+        sender = message.from_.addr if message.from_ is not None else ""
+        readings.append(Reading(message, kind, sender, subject, body))
+    return readings

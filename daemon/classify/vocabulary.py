@@ -1,0 +1,835 @@
+"""What recruiting mail says, in English, French, German and Spanish.
+
+Every lexicon matches lower-cased text with typographic apostrophes folded
+to ASCII (see `daemon.classify.text.normalize`). Phrases are chosen for
+precision: a word that also appears in everyday or marketing mail only
+counts inside a phrase that pins its meaning down.
+"""
+
+from __future__ import annotations
+
+import re
+
+from daemon.classify.lexicon import lexicon
+
+# --- Senders -------------------------------------------------------------------------------
+
+#: Brand tokens of applicant-tracking systems, matched against the labels of a
+#: sender's domain (``us.greenhouse-mail.io`` -> greenhouse, mail, us, io).
+ATS_BRANDS = {
+    "greenhouse": "Greenhouse",
+    "lever": "Lever",
+    "myworkday": "Workday",
+    "workday": "Workday",
+    "myworkdayjobs": "Workday",
+    "ashby": "Ashby",
+    "ashbyhq": "Ashby",
+    "smartrecruiters": "SmartRecruiters",
+    "icims": "iCIMS",
+    "jobvite": "Jobvite",
+    "taleo": "Taleo",
+    "successfactors": "SuccessFactors",
+    "sapsf": "SuccessFactors",
+    "workable": "Workable",
+    "workablemail": "Workable",
+    "teamtailor": "Teamtailor",
+    "personio": "Personio",
+    "recruitee": "Recruitee",
+    "bamboohr": "BambooHR",
+    "jazzhr": "JazzHR",
+    "breezyhr": "Breezy HR",
+    "pinpointhq": "Pinpoint",
+    "softgarden": "softgarden",
+    "welcometothejungle": "Welcome to the Jungle",
+    "flatchr": "Flatchr",
+    "join": "JOIN",
+    "rippling": "Rippling",
+    "hibob": "HiBob",
+    "comeet": "Comeet",
+}
+
+#: Scheduling tools that send interview invitations for recruiters.
+SCHEDULER_BRANDS = {
+    "calendly": "Calendly",
+    "goodtime": "GoodTime",
+    "modernloop": "ModernLoop",
+    "prelude": "Prelude",
+    "cronofy": "Cronofy",
+    "youcanbookme": "YouCanBook.me",
+    "doodle": "Doodle",
+}
+
+#: Domains whose first label marks a personal mailbox, not an employer.
+FREEMAIL_LABELS = frozenset(
+    {
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "ymail",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "aol",
+        "icloud",
+        "me",
+        "mac",
+        "proton",
+        "protonmail",
+        "pm",
+        "gmx",
+        "web",
+        "t-online",
+        "freenet",
+        "posteo",
+        "mailbox",
+        "orange",
+        "wanadoo",
+        "free",
+        "laposte",
+        "sfr",
+        "bbox",
+        "libero",
+        "telefonica",
+        "movistar",
+        "yandex",
+        "fastmail",
+        "hey",
+        "tutanota",
+        "zoho",
+    }
+)
+
+#: Local parts (split on . - _ +) of addresses nobody reads.
+NOREPLY_LOCAL = re.compile(
+    r"no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|ne[-_.]?pas[-_.]?repondre"
+    r"|nicht[-_.]?antworten|no[-_.]?responder|mailer[-_.]?daemon|postmaster|bounces?"
+    r"|notifications?|notify|alerts?|automated|auto[-_.]?confirm|calendar[-_.]?notification"
+)
+
+#: Local parts of calendar resources (rooms, equipment), never people.
+RESOURCE_LOCAL = re.compile(r"^(?:room|resource|conference|meeting[-_.]?room|salle|raum|sala)\b")
+
+#: Role addresses of recruiting teams.
+HR_LOCAL_TOKENS = frozenset(
+    {
+        "recruiting",
+        "recruitment",
+        "recruit",
+        "recruiter",
+        "recruiters",
+        "careers",
+        "career",
+        "jobs",
+        "job",
+        "talent",
+        "talents",
+        "hr",
+        "people",
+        "hiring",
+        "rh",
+        "recrutement",
+        "emploi",
+        "candidatures",
+        "karriere",
+        "bewerbung",
+        "bewerbungen",
+        "personal",
+        "jobs-de",
+        "empleo",
+        "rrhh",
+        "seleccion",
+        "talento",
+        "staffing",
+        "ta",
+    }
+)
+
+# --- Auto-replies ----------------------------------------------------------------------------
+
+OOO_SUBJECT = lexicon(
+    "office auto reply vacation holiday away absen réponse automati abwesen büro respuesta "
+    "ausente vacaciones congé ooo leave oficina",
+    r"out of (?:the )?office",
+    r"ooo",
+    r"automatic reply",
+    r"auto[- ]?reply",
+    r"auto[- ]?response",
+    r"autoreply",
+    r"away from (?:the )?office",
+    r"on (?:vacation|holiday|leave)",
+    r"vacation reply",
+    r"réponse automatique",
+    r"absente?",
+    r"absence",
+    r"en congés?",
+    r"abwesenheit(?:snotiz|smeldung)?",
+    r"automatische antwort",
+    r"nicht im büro",
+    r"respuesta automática",
+    r"fuera de (?:la )?oficina",
+    r"ausente",
+    r"de vacaciones",
+)
+
+OOO_BODY = lexicon(
+    "office away vacation holiday leave absen congé abwesen urlaub büro vacaciones ausente "
+    "oficina limited access",
+    r"out of (?:the )?office",
+    r"away from (?:the )?office",
+    r"(?:on|currently on) (?:vacation|holiday|annual leave|leave|parental leave)",
+    r"limited access to (?:my )?e-?mail",
+    r"je suis (?:actuellement )?(?:absente?|en congés?)",
+    r"absente? du bureau",
+    r"ich bin (?:derzeit |zurzeit |bis .{1,20})?(?:nicht im büro|abwesend|im urlaub)",
+    r"abwesend",
+    r"estoy (?:fuera de la oficina|de vacaciones|ausente)",
+    r"fuera de la oficina",
+)
+
+# --- Bulk mail -------------------------------------------------------------------------------
+
+JOB_ALERT = lexicon(
+    "job alert newsletter unsubscribe browser preferences digest offres désabonn désinscri "
+    "abmelden abbestellen baja suscripci empleo ofertas",
+    r"job alerts?",
+    r"jobs? (?:for you|matching|you (?:may|might) (?:like|be interested in))",
+    r"new jobs",
+    r"recommended jobs",
+    r"weekly digest",
+    r"newsletter",
+    r"unsubscribe",
+    r"view (?:this email )?in (?:your )?browser",
+    r"manage (?:your )?(?:email )?preferences",
+    r"alertes? (?:emploi|e-?mail)",
+    r"nouvelles offres",
+    r"offres (?:qui (?:pourraient|correspondent)|recommandées)",
+    r"se désabonner|désinscri\w*",
+    r"jobangebote für sie",
+    r"job-?alarm",
+    r"neue jobs",
+    r"passende jobs",
+    r"abmelden|abbestellen",
+    r"alertas? de empleo",
+    r"ofertas (?:que te|recomendadas|para ti)",
+    r"nuevas ofertas",
+    r"darse de baja|date de baja",
+    r"cancelar (?:la |tu )?suscripción",
+)
+
+PERSONAL = lexicon(
+    "luck fingers how congrat drinks dinner lunch coffee miss love xo hug bis chance croise "
+    "comment glück daumen wie lieb suerte cruzo qué abrazo thought pensé gedacht mum mom dad "
+    "maman papa mama",
+    r"good luck (?:with|for|on|tomorrow|today)",
+    r"fingers crossed",
+    r"how did (?:your|the|it) (?:interview )?go",
+    r"congrat(?:s|ulations) on",
+    r"(?:drinks|dinner|lunch|coffee) (?:this|on|tonight|tomorrow|next|after)",
+    r"miss you",
+    r"love you",
+    r"lots of love",
+    r"xoxo",
+    r"hugs",
+    r"bisous|grosses bises|bises",
+    r"bonne chance",
+    r"croise les doigts|je croise",
+    r"comment s'est passé",
+    r"viel glück",
+    r"daumen (?:drücken|gedrückt)",
+    r"drück(?:e)? (?:dir )?die daumen",
+    r"wie (?:lief|war) (?:dein|das|es)",
+    r"liebe grüße",
+    r"(?:mucha )?suerte (?:con|en|mañana|hoy)",
+    r"cruzo los dedos",
+    r"qué tal (?:te fue|la entrevista|fue)",
+    r"un abrazo|abrazos",
+    r"thought of you",
+    r"pensé à toi",
+    r"an dich gedacht",
+    r"pensé en ti",
+    r"(?:hi|hey|dear|love) (?:mum|mom|dad)",
+    r"maman|papa|mama",
+)
+
+# --- Recruiting vocabulary --------------------------------------------------------------------
+
+#: Stems without which no thread is recruiting, unless its senders, role
+#: addresses or a calendar invitation say so: the cheap first look.
+CORE_STEMS = (
+    "appl",
+    "aplic",
+    "candida",
+    "interview",
+    "recruit",
+    "recrut",
+    "reclut",
+    "hiring",
+    "talent",
+    "position",
+    "posici",
+    "role",
+    "job",
+    "offer",
+    "resume",
+    "résumé",
+    "cv",
+    "screen",
+    "career",
+    "entretien",
+    "poste",
+    "embauche",
+    "emploi",
+    "offre",
+    "postul",
+    "bewerb",
+    "gespräch",
+    "stelle",
+    "personal",
+    "karriere",
+    "angebot",
+    "lebenslauf",
+    "absage",
+    "einladung",
+    "entrevista",
+    "puesto",
+    "vacan",
+    "selecci",
+    "oferta",
+    "empleo",
+    "currículum",
+    "contrat",
+    "vertrag",
+)
+
+SUBJECT_RECRUITING = lexicon(
+    "appl candida interview offer position role opening vacanc recruit hiring entretien poste "
+    "offre embauche bewerb gespräch stelle einladung angebot entrevista puesto vacante oferta "
+    "selecci",
+    r"applications?|applying|applied",
+    r"candidacy|candidature|candidatura|candidate",
+    r"interviews?",
+    r"job offer|offer letter|your offer",
+    r"positions?|role|opening|vacancy|vacancies",
+    r"recruit\w*|hiring",
+    r"entretiens?|poste|offre d'embauche|proposition d'embauche|embauche",
+    r"bewerbung\w*|vorstellungsgespräch|kennenlerngespräch|stelle|einladung|vertragsangebot",
+    r"entrevistas?|puesto|vacante|oferta|proceso de selección",
+)
+
+BODY_RECRUITING = lexicon(
+    "appl candida hiring interview next step screen assessment take-home recruit recrut cv resume "
+    "résumé job description talent entretien étape poste bewerb auswahl gespräch stelle "
+    "position schritt lebenslauf unterlagen selecci puesto posici vacante entrevista paso "
+    "currículum role",
+    r"your application|thank you for applying|thanks for applying|applied for",
+    r"application (?:for|to) the",
+    r"your candidacy",
+    r"hiring (?:process|manager|team)",
+    r"interview (?:process|loop|stage|round)",
+    r"next steps? (?:in|of) (?:the|our) (?:process|interview)",
+    r"phone screen|screening call|technical (?:interview|assessment)|take-home",
+    r"recruit(?:ing|ment) process",
+    r"your (?:cv|resume|résumé)",
+    r"job description",
+    r"talent acquisition",
+    r"the (?:[\w-]+ ){0,3}(?:role|position) (?:at|with|of|in)",
+    r"votre candidature",
+    r"processus de recrutement",
+    r"(?:le|au) poste (?:de|d')",
+    r"entretien (?:téléphonique|technique|avec|final|individuel)",
+    r"prochaines? étapes? (?:du|de notre) processus",
+    r"votre cv",
+    r"fiche de poste",
+    r"(?:ihre|deine) bewerbung",
+    r"bewerbungs(?:prozess|verfahren|unterlagen|gespräch)",
+    r"auswahlverfahren|auswahlprozess",
+    r"vorstellungsgespräch|kennenlerngespräch",
+    r"(?:die|der|diese) (?:ausgeschriebene )?(?:stelle|position) (?:als|bei|im)",
+    r"nächsten schritte",
+    r"(?:ihren|deinen) lebenslauf",
+    r"(?:tu|su) candidatura",
+    r"proceso de selección",
+    r"(?:el|al) puesto de",
+    r"(?:la )?(?:posición|vacante) de",
+    r"entrevista (?:técnica|telefónica|con|final|personal)",
+    r"próximos pasos (?:del|en el) proceso",
+    r"(?:tu|su) (?:cv|currículum)",
+)
+
+SELF_APPLICATION = lexicon(
+    "appl aplic cv resume résumé postul candidature bewerb lebenslauf unterlagen candidatura "
+    "currículum",
+    r"i (?:am|'m) (?:writing to )?apply(?:ing)?",
+    r"i (?:would|'d) like to apply",
+    r"i wish to apply",
+    r"(?:to )?apply for the",
+    r"my application",
+    r"i (?:have )?applied",
+    r"(?:please )?find (?:attached )?my (?:cv|resume|résumé)",
+    r"attached (?:is )?my (?:cv|resume|résumé)",
+    r"je (?:souhaite|voudrais|souhaiterais) postuler",
+    r"ma candidature",
+    r"(?:veuillez trouver|vous trouverez) ci-joint mon cv",
+    r"ich bewerbe mich|bewerbe mich|bewerbe ich mich",
+    r"meine bewerbung",
+    r"anbei (?:finden sie |sende ich ihnen )?(?:meinen lebenslauf|meine (?:bewerbungs)?unterlagen)",
+    r"me gustaría (?:postular|aplicar|presentar mi candidatura)",
+    r"quisiera (?:postular|presentar mi candidatura)",
+    r"mi candidatura",
+    r"(?:adjunto|envío) (?:mi )?(?:cv|currículum)",
+)
+
+#: The user thanking someone for an interview: that person interviewed them.
+SELF_THANKS_INTERVIEW = lexicon(
+    "thank great enjoyed merci ravi dank gracias placer",
+    r"thank you (?:so much |very much )?for (?:taking the time|your time|the (?:interview|"
+    r"conversation|call|chat|meeting)|meeting with me|speaking with me|talking with me)",
+    r"thanks (?:so much )?for (?:taking the time|your time|the (?:interview|conversation|call|"
+    r"chat|meeting))",
+    r"(?:it was )?great (?:speaking|talking|meeting) (?:with )?you",
+    r"enjoyed (?:our|the) (?:conversation|interview|chat|discussion)",
+    r"merci (?:beaucoup |encore )?(?:pour|de) (?:l'entretien|notre (?:échange|entretien|"
+    r"conversation)|votre temps|m'avoir reçue?|avoir pris le temps|cet échange)",
+    r"ravie? d'avoir (?:échangé|fait votre connaissance)",
+    r"(?:vielen |herzlichen )?dank für (?:das|unser) (?:nette |angenehme |interessante |"
+    r"freundliche )?(?:vorstellungsgespräch|gespräch|interview|telefonat|kennenlernen)",
+    r"danke für (?:das|unser) (?:nette |angenehme |interessante )?(?:vorstellungs)?"
+    r"(?:gespräch|telefonat)",
+    r"gracias (?:por|de) (?:la entrevista|la conversación|tu tiempo|su tiempo|la llamada|"
+    r"atenderme|recibirme)",
+    r"fue un placer (?:conocerte|conocerle|hablar)",
+)
+
+#: The hiring side acknowledging that an interview took place.
+OTHER_INTERVIEWED = lexicon(
+    "thank pleasure great meeting speaking talking merci plaisir dank gefreut gracias placer",
+    r"thank you for (?:interviewing|coming in|meeting with us|your time (?:today|yesterday))",
+    r"thanks for (?:coming in|interviewing|meeting with us)",
+    r"it was (?:great|a pleasure|nice|lovely) (?:meeting|speaking|talking)",
+    r"merci (?:d'être venue?|pour votre venue|pour cet échange|pour l'entretien)",
+    r"ce fut un plaisir",
+    r"(?:vielen )?dank für ihren besuch",
+    r"(?:es )?hat (?:uns|mich) (?:sehr )?gefreut,? sie kennenzulernen",
+    r"gracias por (?:venir|la entrevista)",
+    r"fue un placer conocerte",
+)
+
+INTERVIEW_INVITE = lexicon(
+    "invit schedul interview round onsite on-site convi propos planifi organis fixer "
+    "convocation entretien einlad laden vereinbar program agend concert organiz siguiente "
+    "segunda próxima set book",
+    r"(?:like to |pleased to |happy to )?invite you (?:to|for) (?:an? )?(?:interview|call|chat|"
+    r"conversation|meeting|onsite|video call)",
+    r"schedul(?:e|ing) (?:an? |the |your )?(?:interview|call|phone screen|time|chat|meeting|"
+    r"conversation)",
+    r"set up (?:an? )?(?:interview|call|time|chat)",
+    r"book (?:a|an) (?:time|slot|interview|call)",
+    r"interview (?:slot|invitation)s?",
+    r"(?:next|second|final) round",
+    r"on-?site interview",
+    r"vous (?:inviter|convier|proposer) (?:à|un) (?:un )?(?:entretien|échange)",
+    r"convocation",
+    r"(?:planifier|organiser|fixer) (?:un |le |votre )?(?:entretien|échange|appel)",
+    r"(?:prochain|second|deuxième) entretien",
+    r"einladung zu(?:m|r)? (?:einem |ersten |zweiten )?(?:vorstellungsgespräch|"
+    r"kennenlerngespräch|gespräch|interview)",
+    r"laden (?:sie|dich) (?:gerne |herzlich )?(?:zu(?:m)? )?(?:einem )?"
+    r"(?:vorstellungsgespräch|kennenlerngespräch|gespräch|interview)",
+    r"(?:gespräch|termin|kennenlernen) (?:zu )?vereinbaren",
+    r"zu(?:m|r)? (?:einem |ersten |zweiten )?(?:persönlichen )?(?:vorstellungsgespräch|"
+    r"kennenlerngespräch|gespräch|interview) (?:ein)?(?:zu)?laden",
+    r"invitar(?:te|le) a (?:una )?(?:entrevista|llamada|reunión)",
+    r"(?:programar|agendar|concertar|organizar) (?:una )?(?:entrevista|llamada|reunión)",
+    r"siguiente fase|segunda entrevista|próxima entrevista",
+)
+
+SELF_CONFIRMS_INTERVIEW = lexicon(
+    "confirm look présence termin bestätig confirmo",
+    r"(?:i )?confirm (?:the|my|our) (?:interview|meeting|call|slot|availability)",
+    r"look(?:ing)? forward to (?:our|the) (?:interview|meeting|call|conversation|chat)",
+    r"je (?:vous )?confirme (?:ma présence|l'entretien|le créneau|notre rendez-vous)",
+    r"(?:ich )?bestätige (?:ihnen )?(?:gerne )?(?:den|unseren) termin",
+    r"confirmo (?:la entrevista|mi asistencia|la reunión)",
+)
+
+REJECTION = lexicon(
+    "forward moving proceed pursu unable selected success shortlist regret filled consider "
+    "candidate match closely progress fit suite reten d'autres défavorable négative "
+    "correspond leider berück absage entschieden besetzt vergeben weiter engere rückmeldung "
+    "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil",
+    r"(?:decided|chosen|opted) (?:not )?to (?:move|go) (?:forward|ahead) with (?:other|another|"
+    r"a different|different) (?:candidates?|applicants?|profiles?)",
+    r"(?:move|moving|go|going) (?:forward|ahead) with (?:other|another|a different) "
+    r"(?:candidates?|applicants?|profiles?)",
+    r"(?:pursue|pursuing|proceed with|proceeding with) (?:other|another) (?:candidates?|"
+    r"applicants?)",
+    r"(?:not|won't|will not) (?:be )?(?:moving|move|going|proceed(?:ing)?|progress(?:ing)?) "
+    r"(?:forward |ahead )?with your (?:application|candidacy)",
+    r"(?:not|won't) be (?:moving|proceeding|progressing) (?:forward|further)",
+    r"unable to (?:offer you|move forward|progress your)",
+    r"(?:have|has) not been (?:selected|successful|shortlisted)",
+    r"(?:you were|you've been|you have been|application was|application has been) "
+    r"unsuccessful",
+    r"decided not to (?:proceed|progress|move forward)",
+    r"regret to (?:inform|let you know|tell you)",
+    r"(?:position|role|vacancy) has (?:now )?been filled",
+    r"no longer (?:being )?considered",
+    r"(?:other )?candidates? whose (?:experience|profile|background|skills)",
+    r"more closely (?:match(?:es|ed)?|aligned|aligns)",
+    r"not (?:the right|a) (?:fit|match) (?:at this time|for (?:this|the) role)",
+    r"(?:ne|n') ?(?:pas|plus) (?:pouvoir )?donner (?:une )?suite",
+    r"ne (?:pouvons|pourrons) pas donner (?:une )?suite",
+    r"(?:pas|ne) donner (?:une )?suite favorable",
+    r"réponse (?:défavorable|négative)",
+    r"(?:n'avons|ne pouvons) pas (?:retenu|retenir)",
+    r"pas été retenue?",
+    r"ne pas retenir votre candidature",
+    r"retenu (?:un autre|une autre|d'autres) (?:candidat|candidate|profil)s?",
+    r"(?:poursuivre|continuer) avec d'autres (?:candidats|profils)",
+    r"(?:au regret|regrettons) de vous (?:annoncer|informer)",
+    r"ne correspond(?:ait)? pas (?:à nos|aux) (?:besoins|attentes)",
+    r"leider (?:müssen wir ihnen mitteilen|nicht berücksichtigen|absagen|keine positive)",
+    r"(?:nicht|keine) (?:weiter )?berücksichtig(?:en|t|ung)",
+    r"absage",
+    r"für (?:einen anderen|eine andere|andere) (?:kandidaten|kandidatin|bewerber|bewerberin"
+    r"|bewerbende)(?: \w+)? entschieden",
+    r"anderweitig (?:besetzt|entschieden|vergeben)",
+    r"nicht in die engere (?:wahl|auswahl)",
+    r"nicht weiter (?:verfolgen|berücksichtigen)",
+    r"stelle (?:ist|wurde) (?:bereits )?(?:vergeben|besetzt)",
+    r"keine positive (?:rückmeldung|nachricht)",
+    r"(?:lamentablemente|lamentamos|desafortunadamente)[^.]{0,120}(?:no (?:continuar|seguir|"
+    r"avanzar|podemos)|otros? candidat|otro perfil)",
+    r"no (?:continuar|seguir|avanzar) con (?:tu|su) (?:candidatura|proceso|solicitud)",
+    r"(?:decidido|decidimos) (?:seguir|continuar|avanzar) con otr[oa]s? (?:candidat|perfil)\w*",
+    r"no (?:has|ha) sido seleccionad[oa]",
+    r"(?:el puesto|la vacante|la posición) (?:ya )?(?:ha sido|fue) cubiert[oa]",
+    r"otros candidatos cuyo perfil",
+)
+
+OFFER = lexicon(
+    "offer offre propos embauche contrat angebot anbiet arbeitsvertrag oferta ofrec propuesta "
+    "complace alegra encantados gustaría",
+    r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|offer|make) you "
+    r"(?:an? )?(?:formal |verbal |written )?(?:offer|the position|the role)",
+    r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|make) (?:an? )?"
+    r"(?:formal |verbal |written )?offer",
+    r"offer (?:letter|of employment)",
+    r"extend (?:you )?an offer",
+    r"(?:your|the) (?:formal |written )?offer (?:letter|details|package)",
+    r"job offer",
+    r"(?:we(?:'d| would) like|we want) to offer you",
+    r"(?:heureux|heureuse|heureuses|ravie?s?) de vous (?:proposer|faire|adresser) "
+    r"(?:une |notre |le |la )?(?:offre|proposition|poste)",
+    r"promesse d'embauche",
+    r"proposition (?:d'embauche|de contrat|salariale|ferme)",
+    r"(?:lettre|offre) d'(?:offre|embauche)",
+    r"vous faire une (?:offre|proposition)",
+    r"(?:freuen uns|freue mich),? (?:ihnen|dir) (?:ein |das |unser )?(?:\w+ )?"
+    r"(?:angebot|vertragsangebot)",
+    r"(?:ihnen|dir) (?:die stelle|die position|einen vertrag) anbieten",
+    r"vertragsangebot",
+    r"(?:ihr|den) arbeitsvertrag",
+    r"angebot (?:für|zur) (?:die )?(?:stelle|position)",
+    r"(?:nos complace|nos alegra|estamos encantados de|nos gustaría) (?:ofrecerte|ofrecerle|"
+    r"hacerte|hacerle)",
+    r"carta (?:de )?oferta",
+    r"oferta formal",
+    r"propuesta (?:económica|de contratación)",
+)
+
+WITHDRAWAL = lexicon(
+    "withdraw accept interested available pursue remove decline retir accepté accepter "
+    "disponible intéress décliner zurück ziehe angebot interesse absagen aceptado acepté interesad "
+    "interesa declinar",
+    r"withdraw(?:ing)? (?:my|from the) (?:application|candidacy|process)",
+    r"withdraw(?:ing)? my",
+    r"(?:have )?(?:accepted|accept) (?:an|another) (?:offer|position|role)",
+    r"no longer (?:interested|looking)",
+    r"no longer available for (?:this|the) (?:role|position)",
+    r"decided to (?:pursue|accept) (?:another|a different|an)",
+    r"remove me from (?:the )?(?:process|consideration)",
+    r"decline (?:the|your) (?:offer|invitation|interview)",
+    r"retirer ma candidature|retire ma candidature",
+    r"(?:accepté|accepter) une autre (?:offre|proposition)",
+    r"ne (?:suis|serai) plus intéressée?",
+    r"ne (?:suis|serai) plus disponible pour (?:ce|le) poste",
+    r"décliner (?:votre|l'|cette) ?(?:offre|invitation|proposition)",
+    r"(?:meine )?bewerbung zurück(?:ziehen|zuziehen|gezogen)",
+    r"ziehe (?:hiermit )?meine bewerbung",
+    r"(?:ein )?anderes angebot angenommen",
+    r"kein interesse mehr",
+    r"muss (?:ihnen )?(?:leider )?(?:für die stelle )?absagen",
+    r"retirar (?:mi|la) candidatura|retiro mi candidatura",
+    r"(?:he aceptado|acepté) otra (?:oferta|propuesta)",
+    r"ya no (?:estoy interesad[oa]|me interesa)",
+    r"declinar (?:la|su|tu) (?:oferta|invitación|propuesta)",
+)
+
+SELF_ACCEPTS_OFFER = lexicon(
+    "accept angebot nehme acepto",
+    r"(?:happy|delighted|pleased|thrilled|glad) to (?:formally )?accept (?:the|your) offer",
+    r"i (?:formally )?accept (?:the|your) offer",
+    r"(?:j'accepte|accepter) (?:avec plaisir )?(?:votre|l'|cette) ?(?:offre|proposition)",
+    r"nehme (?:ihr|das) angebot (?:gerne |sehr gerne )?an",
+    r"acepto (?:la|su|tu|vuestra) (?:oferta|propuesta)",
+)
+
+CLOSED = lexicon(
+    "position role requisition hiring freeze poste recrutement stelle einstellungsstopp "
+    "proceso puesto congelaci opening",
+    r"(?:position|role|requisition|opening) (?:has been|was|is) (?:now )?(?:closed|cancell?ed|"
+    r"put on hold|on hold|withdrawn)",
+    r"hiring freeze",
+    r"(?:poste|recrutement) (?:a été |est )?(?:annulé|gelé|suspendu|fermé)",
+    r"stelle (?:wurde|ist) (?:\w+ )?(?:gestrichen|zurückgezogen|eingefroren|gestoppt)",
+    r"einstellungsstopp",
+    r"(?:proceso|puesto) (?:ha sido |fue |está )?(?:cancelado|suspendido|congelado|cerrado)",
+    r"congelación de (?:contrataciones|plantilla)",
+)
+
+APPLICATION_RECEIVED = lexicon(
+    "received thank applying interest reçu merci accusé erhalten dank eingang recibido gracias",
+    r"(?:we(?:'ve| have)?|we) received your application",
+    r"thank(?:s| you) for (?:applying|your application|submitting your application)",
+    r"application (?:has been )?received",
+    r"nous avons (?:bien )?reçu votre candidature",
+    r"merci (?:pour|de) votre candidature",
+    r"accusé de réception",
+    r"wir haben (?:ihre|deine) bewerbung (?:erhalten|bekommen)",
+    r"(?:vielen )?dank für (?:ihre|deine) bewerbung",
+    r"eingang (?:ihrer|deiner) bewerbung",
+    r"hemos recibido (?:tu|su) (?:candidatura|solicitud)",
+    r"gracias por (?:tu|su) (?:candidatura|solicitud)",
+)
+
+AGENCY = lexicon(
+    "client kunde kundin mandant",
+    r"on behalf of (?:my|our|a) client",
+    r"(?:my|our) client(?: is|,)",
+    r"pour le compte (?:de notre|d'un|de mon) client",
+    r"(?:notre|mon) client",
+    r"im auftrag (?:unseres|eines|meines) (?:kunden|mandanten)",
+    r"unser(?:e|em)? (?:kunde|kundin|mandant)",
+    r"en nombre de (?:nuestro|un|mi) cliente",
+    r"nuestro cliente",
+)
+
+# --- Asks and promises ---------------------------------------------------------------------
+
+ASK_AVAILABILITY = lexicon(
+    "availab free times slot suit work disponib créneau convien verfügbar wann termin passt "
+    "cuándo cuando qué viene",
+    r"your availabilit(?:y|ies)",
+    r"when (?:are|would|will) you (?:be )?(?:available|free)",
+    r"what (?:times?|days?|slots?|dates?) (?:work|would work|suit|are good)",
+    r"(?:send|share|give) (?:me|us) (?:your|some|a few) (?:availability|times|slots)",
+    r"which (?:of these )?(?:slots?|times?|dates?) (?:work|suits?|would)",
+    r"(?:are|would) you (?:be )?available",
+    r"(?:let me know|tell me) when you(?:'re| are) free",
+    r"vos disponibilités|tes disponibilités",
+    r"(?:êtes|seriez)-vous disponible",
+    r"quel(?:s|les)? (?:créneaux?|jours?|horaires?) (?:vous )?(?:convien|arrange)",
+    r"(?:ihre|deine) verfügbarkeit",
+    r"wann (?:hätten|haben|wären|passt es) (?:sie|ihnen|dir)",
+    r"(?:welcher|welche) (?:termin|zeitpunkt|tag)e? (?:ihnen|dir) (?:passt|passen)",
+    r"terminvorschläge?",
+    r"(?:tu|su) disponibilidad",
+    r"(?:cuándo|cuando) (?:estarías|estaría|estás|está|podrías|podría)",
+    r"qué (?:días?|horarios?|horas?) (?:te|le) (?:viene|vienen|va|van|vendría)",
+)
+
+ASK_DOCUMENTS = lexicon(
+    "send share provide forward fill complete upload sign return need require transmet "
+    "envoy fourn compl rempl retourn sign schick send füll übermittel unterschreib nachreich "
+    "reich envi mand compart rellen complet firm adjunt",
+    r"(?:could|can|would) you (?:please |kindly )?(?:send|share|provide|forward|fill|complete|"
+    r"upload|sign|return)",
+    r"please (?:send|share|provide|forward|fill|complete|upload|sign|return)",
+    r"we (?:will )?(?:need|require) (?:your|a copy|the|some)",
+    r"merci de (?:nous |me )?(?:transmettre|envoyer|fournir|compléter|remplir|retourner|signer)",
+    r"(?:pourriez|pouvez)-vous (?:nous |me )?(?:transmettre|envoyer|fournir|compléter|remplir|"
+    r"retourner|signer)",
+    r"(?:könnten|können|würden) sie (?:uns |mir )?(?:bitte )?[^.?!]{0,60}(?:schicken|senden|"
+    r"zusenden|übermitteln|ausfüllen|unterschreiben|nachreichen)",
+    r"bitte (?:senden|schicken|füllen|reichen|unterschreiben|übermitteln)",
+    r"(?:podrías|podría|puedes|puede) (?:enviarnos|enviarme|mandarnos|mandarme|compartir|"
+    r"rellenar|completar|firmar)",
+    r"por favor,? (?:envía|envíe|envíanos|envíenos|rellena|completa|firma|adjunta)",
+    r"te agradecería que (?:nos |me )?(?:enviaras|mandaras)",
+)
+
+ASK_CONFIRMATION = lexicon(
+    "confirm let know savoir courant bestätig bescheid wissen mit confírm avís hazme indíca dime",
+    r"please (?:confirm|let (?:me|us) know)",
+    r"(?:could|can) you (?:please )?confirm",
+    r"let (?:me|us) know (?:if|whether|what|which|when|how)",
+    r"merci de (?:me |nous )?confirmer",
+    r"(?:pouvez|pourriez)-vous (?:me |nous )?confirmer",
+    r"(?:dites|faites)-(?:moi|nous) savoir",
+    r"tenez-(?:moi|nous) au courant",
+    r"bitte (?:bestätigen|geben sie (?:mir|uns) bescheid|teilen sie (?:mir|uns) mit)",
+    r"lassen sie (?:mich|uns) wissen",
+    r"geben sie (?:mir|uns) (?:kurz )?bescheid",
+    r"confírm(?:a|e)(?:me|nos)",
+    r"(?:puedes|podrías|puede|podría) confirmar",
+    r"avísa(?:me|nos)|hazme saber|indíca(?:me|nos)|dime si",
+)
+
+#: A question mark closing a sentence, in any of the four languages.
+QUESTION = re.compile(r"[^.!?\n]{8,}\?")
+
+SMALL_TALK_QUESTION = lexicon(
+    "how hope comment wie qué cómo",
+    r"how are you(?: doing)?",
+    r"hope (?:you(?:'re| are) well|all is well)",
+    r"comment (?:allez-vous|vas-tu|ça va)",
+    r"wie geht es (?:ihnen|dir)",
+    r"(?:qué tal|cómo estás|cómo está)",
+)
+
+PROMISE = lexicon(
+    "back touch know follow reach contact update circle hear expect revien "
+    "recontact tiendr répond retour nouvelles meld hören bescheid rückmeldung diremos "
+    "informad escribiremos respuesta noticias",
+    r"(?:we|i)(?:'ll| will| shall| are going to| am going to) (?:let you know|follow up|"
+    r"reach out|contact you|update you)",
+    r"(?:\w+'ll|will|shall|going to) (?:get back to you|be in touch|come back to you|circle back|"
+    r"be back in touch)",
+    r"you(?:'ll| will| should) hear (?:back )?from (?:us|me)",
+    r"(?:expect|should have) (?:an? )?(?:update|answer|decision|feedback)",
+    r"(?:nous|je) (?:reviendrons|reviendrai|reviens) (?:rapidement |très vite )?vers vous",
+    r"(?:nous|je) vous (?:recontacterons|recontacterai|tiendrons informée?|tiendrai informée?|"
+    r"ferons un retour|ferai un retour|répondrons|donnerons des nouvelles)",
+    r"vous aurez (?:un retour|une réponse|de nos nouvelles)",
+    r"(?:melden|melde) (?:uns|mich)",
+    r"(?:wir|ich) werden (?:uns|mich) [^.?!]{0,60}melden",
+    r"sie hören von (?:uns|mir)",
+    r"(?:wir|ich) (?:geben|gebe) ihnen [^.?!]{0,40}(?:bescheid|rückmeldung)",
+    r"(?:nos|me) pondremos en contacto|me pondré en contacto",
+    r"(?:te|le|os) (?:contactaremos|contactaré|diremos algo|mantendremos informad[oa]s?|"
+    r"escribiremos|daremos una respuesta)",
+    r"tendrás noticias nuestras|tendrá noticias nuestras",
+)
+
+# --- Roles -----------------------------------------------------------------------------------
+
+HR_TITLE = lexicon(
+    "recruit talent sourc people human hr hiring coordinator headhunter recrut ressources rh "
+    "personal reclut recursos rrhh selecci",
+    r"recruit\w*",
+    r"talent(?: acquisition| partner| manager| lead| scout| specialist)?",
+    r"sourc(?:er|ing)",
+    r"people (?:team|partner|operations|ops|business partner)",
+    r"human resources",
+    r"hr(?:bp)?",
+    r"hr[- ](?:manager|business partner|generalist|specialist|coordinator)",
+    r"(?:hiring|recruiting|interview) coordinator",
+    r"headhunter",
+    r"chargée? (?:de|du) recrutement",
+    r"recruteu(?:r|se)",
+    r"ressources humaines",
+    r"rh",
+    r"(?:responsable|chargée?) (?:du )?recrutement",
+    r"personalreferent(?:in)?|personalabteilung|personal(?:wesen|leiter|leiterin|management|"
+    r"berater|beraterin|marketing)",
+    r"recruiter(?:in)?",
+    r"reclutador(?:a)?|reclutamiento",
+    r"recursos humanos",
+    r"rrhh",
+    r"técnic[oa] de selección|(?:coordinador|consultor|responsable)a? de selección",
+    r"selección",
+)
+
+HM_TITLE = lexicon(
+    "manager lead head director vp vice president cto ceo coo cpo cio founder chief principal "
+    "directeur directrice responsable chef leiter geschäftsführ gründer jefe jefa gerente "
+    "fundador fondat",
+    r"(?:[\w-]+ )?manager",
+    r"(?:team |tech |technical |engineering |design |product )?lead",
+    r"head of [\w&/ -]{2,40}",
+    r"director(?:a)?(?: of [\w&/ -]{2,40})?",
+    r"vp(?: of [\w&/ -]{2,40})?",
+    r"vice[- ]president",
+    r"cto|ceo|coo|cpo|cio",
+    r"(?:co-?)?founder",
+    r"chief [\w ]{2,30}officer",
+    r"principal (?:engineer|scientist|designer)",
+    r"directeur|directrice",
+    r"responsable (?:de |du |d')?[\w' -]{2,40}",
+    r"chef (?:d'équipe|de projet|de service|du service)",
+    r"(?:team|abteilungs|bereichs|gruppen|fach)?leiter(?:in)?",
+    r"geschäftsführer(?:in)?",
+    r"gründer(?:in)?",
+    r"jef[ea](?: de [\w ]{2,30})?",
+    r"gerente",
+    r"fundador(?:a)?",
+    r"fondat(?:eur|rice)",
+)
+
+#: Words around a person's name that introduce them as the hiring manager.
+HM_INTRO = lexicon(
+    "hiring manager interview meet lead head director manag responsable rencontr futur "
+    "vorgesetzt leiter fachabteilung gespräch jef entrevist conocer entretien",
+    r"hiring manager",
+    r"(?:engineering |product |team |the |our |your future |your )manager",
+    r"team lead|tech lead",
+    r"head of",
+    r"director|directora|directeur|directrice",
+    r"(?:will|would) (?:interview|meet|be meeting|be interviewing) (?:with )?you",
+    r"interviewer",
+    r"(?:meet|meeting|interview) with",
+    r"(?:votre )?(?:futur|future) (?:manager|responsable)",
+    r"(?:le|la|notre) (?:manager|responsable (?:de l'équipe|d'équipe|du pôle|technique))",
+    r"vous rencontrera",
+    r"entretien avec",
+    r"(?:ihr|ihre|ihrem|ihrer) (?:zukünftige[rn]? |künftige[rn]? )?(?:vorgesetzte[rn]?|"
+    r"teamleiter(?:in)?|abteilungsleiter(?:in)?)",
+    r"(?:teamleiter|abteilungsleiter|bereichsleiter)(?:in)?",
+    r"fachabteilung",
+    r"gespräch mit",
+    r"(?:tu|su) (?:futur[oa] )?(?:jef[ea]|responsable|manager)",
+    r"entrevista con",
+    r"(?:te|le) conocerá|quiere conocerte",
+)
+
+#: Words around a person's name that introduce them as the recruiter.
+HR_INTRO = lexicon(
+    "recruit talent hr coordinat rh recrut personal reclut rrhh selecci",
+    r"recruit(?:er|ing|ment)\w*",
+    r"talent (?:acquisition|partner|team)",
+    r"hr|rh|rrhh",
+    r"(?:interview|recruiting|hiring) coordinator",
+    r"(?:chargée? de |responsable du |notre )recrutement",
+    r"personalabteilung|personalreferent(?:in)?|recruiterin",
+    r"(?:equipo de |responsable de )?selección|reclutador(?:a)?",
+)
+
+#: Words that open a letter: a name after them is addressed, not introduced.
+GREETING = re.compile(
+    r"(?:^|\s)(?:hi|hello|hey|dear|thanks|thank you|merci|danke|gracias|bonjour|bonsoir|chère?"
+    r"|hallo|liebe[rs]?|sehr geehrte[rs]?|guten tag|hola|estimad[oa]|querid[oa]|buenos días)\s*$"
+)
+
+#: A line that ends the message and starts the signature.
+SIGN_OFF = re.compile(
+    r"^(?:best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you"
+    r"|many thanks|sincerely|yours(?: sincerely| truly)?|all the best|cordialement"
+    r"|bien (?:cordialement|à vous)|belle journée|à bientôt|merci(?: beaucoup)?"
+    r"|sincères salutations"
+    r"|(?:mit )?(?:freundlichen|besten|herzlichen|vielen|lieben|beste|viele|liebe) grüßen?"
+    r"|grüße|viele grüße|vg|mfg|beste grüße|saludos(?: cordiales)?|un saludo(?: cordial)?"
+    r"|atentamente|cordialmente|gracias|muchas gracias|abrazos|--)[,.!]?$"
+)
+
+#: Where a reply's own text ends and the quoted conversation begins.
+QUOTE_HEADER = re.compile(
+    r"(?m)^(?:on|le|am|el)\b[^\n]{0,200}(?:\n[^\n]{0,200})?(?:wrote|a écrit|schrieb|escribió)"
+    r"\s*:"
+    r"|^-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|mensaje original"
+    r"|forwarded message|message transféré|weitergeleitete nachricht|mensaje reenviado)"
+    r"|^(?:from|de|von)\s*:[^\n]*\n(?:[^\n]*\n)?(?:sent|envoyé|gesendet|enviado|date|datum"
+    r"|fecha)\s*:"
+    r"|^_{10,}\s*$"
+)

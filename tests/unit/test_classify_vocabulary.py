@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import pytest
+
+from daemon.classify import vocabulary as v
+from daemon.classify.lexicon import Lexicon
+from daemon.classify.text import normalize
+
+POSITIVE: dict[str, list[str]] = {
+    "OOO_SUBJECT": [
+        "Out of Office: Re: Interview",
+        "Automatic reply: Data Engineer",
+        "Réponse automatique : Candidature",
+        "Abwesenheitsnotiz: Ihre Bewerbung",
+        "Respuesta automática: Entrevista",
+        "Fuera de la oficina",
+        "OOO until Monday",
+    ],
+    "REJECTION": [
+        "After careful consideration, we have decided to move forward with other candidates.",
+        "We regret to inform you that your application was unsuccessful.",
+        "we will not be moving forward with your application",
+        "The position has been filled.",
+        "Nous ne pouvons pas donner une suite favorable à votre candidature.",
+        "Votre candidature n'a pas été retenue.",
+        "nous avons retenu un autre candidat",
+        "Leider müssen wir Ihnen mitteilen, dass wir Sie nicht berücksichtigen können.",
+        "Wir haben uns für eine andere Kandidatin entschieden.",
+        "Lamentablemente hemos decidido no continuar con tu candidatura.",
+        "Hemos decidido seguir con otros candidatos.",
+        "El puesto ya ha sido cubierto.",
+    ],
+    "OFFER": [
+        "We are delighted to extend you an offer for the role.",
+        "Please find attached your offer letter.",
+        "Nous sommes ravis de vous proposer le poste.",
+        "Vous trouverez ci-joint votre promesse d'embauche.",
+        "Wir freuen uns, Ihnen ein Vertragsangebot zu machen.",
+        "Nos complace ofrecerte el puesto.",
+        "Adjunto la carta de oferta.",
+    ],
+    "WITHDRAWAL": [
+        "I would like to withdraw my application.",
+        "I have accepted another offer.",
+        "Je souhaite retirer ma candidature.",
+        "Ich möchte meine Bewerbung zurückziehen.",
+        "Ich ziehe hiermit meine Bewerbung zurück.",
+        "Quisiera retirar mi candidatura.",
+        "He aceptado otra oferta.",
+    ],
+    "INTERVIEW_INVITE": [
+        "We would like to invite you to an interview.",
+        "I'd like to schedule a call with you.",
+        "Nous souhaitons vous proposer un entretien.",
+        "Wir möchten Sie gerne zu einem Vorstellungsgespräch einladen.",
+        "Einladung zum Vorstellungsgespräch",
+        "Nos gustaría invitarte a una entrevista.",
+        "Podemos agendar una llamada.",
+    ],
+    "APPLICATION_RECEIVED": [
+        "Thank you for applying to Acme!",
+        "We have received your application.",
+        "Nous avons bien reçu votre candidature.",
+        "Wir haben Ihre Bewerbung erhalten.",
+        "Hemos recibido tu candidatura.",
+    ],
+    "SELF_APPLICATION": [
+        "I am writing to apply for the Data Engineer position.",
+        "Please find attached my CV.",
+        "Je souhaite postuler au poste de Data Engineer.",
+        "Hiermit bewerbe ich mich als Data Engineer.",
+        "Me gustaría postular al puesto.",
+        "Me gustaría aplicar al puesto.",
+    ],
+    "SELF_THANKS_INTERVIEW": [
+        "Thank you for taking the time to speak with me today.",
+        "Merci pour l'entretien de ce matin.",
+        "Vielen Dank für das nette Gespräch.",
+        "Gracias por la entrevista de ayer.",
+    ],
+    "ASK_AVAILABILITY": [
+        "Could you send me your availability for next week?",
+        "Pourriez-vous m'indiquer vos disponibilités ?",
+        "Wann hätten Sie Zeit für ein Gespräch?",
+        "¿Cuándo estarías disponible?",
+        "What times work for you?",
+    ],
+    "ASK_DOCUMENTS": [
+        "Could you please send us a copy of your diploma?",
+        "Merci de nous transmettre votre pièce d'identité.",
+        "Könnten Sie uns bitte Ihre Zeugnisse schicken?",
+        "¿Podrías enviarnos tu DNI?",
+    ],
+    "PROMISE": [
+        "We'll get back to you next week.",
+        "I will be in touch by Friday.",
+        "Nous reviendrons vers vous rapidement.",
+        "Wir melden uns bis Ende der Woche.",
+        "Wir werden uns in den nächsten Tagen bei Ihnen melden.",
+        "Nos pondremos en contacto contigo pronto.",
+    ],
+    "JOB_ALERT": [
+        "New jobs for you in Paris",
+        "Unsubscribe from these emails",
+        "Alerte emploi : 12 nouvelles offres",
+        "Neue Jobs für Sie",
+        "Alertas de empleo",
+    ],
+    "PERSONAL": [
+        "Good luck with your interview tomorrow!",
+        "Bonne chance pour ton entretien !",
+        "Viel Glück beim Vorstellungsgespräch!",
+        "¡Mucha suerte con la entrevista!",
+    ],
+    "HR_TITLE": [
+        "Talent Acquisition Partner",
+        "Senior Technical Recruiter",
+        "Chargée de recrutement",
+        "Personalreferentin",
+        "Técnica de Selección",
+        "HR Business Partner",
+    ],
+    "HM_TITLE": [
+        "Head of Data",
+        "Engineering Manager",
+        "Directrice Data",
+        "Teamleiterin Data Platform",
+        "Jefa de Ingeniería",
+        "VP of Engineering",
+    ],
+    "AGENCY": [
+        "I am reaching out on behalf of my client, a fintech in Berlin.",
+        "Pour le compte de notre client, nous recherchons",
+        "Im Auftrag unseres Kunden suchen wir",
+        "En nombre de nuestro cliente buscamos",
+    ],
+    "OOO_BODY": [
+        "I am out of the office until Monday.",
+        "Je suis absente du bureau jusqu'au 3 novembre.",
+        "Ich bin derzeit nicht im Büro.",
+        "Estoy fuera de la oficina.",
+    ],
+    "SUBJECT_RECRUITING": [
+        "Your application to Acme",
+        "Candidature : Data Engineer",
+        "Einladung zum Vorstellungsgespräch",
+        "Entrevista - Data Engineer",
+    ],
+    "BODY_RECRUITING": [
+        "Thanks for applying!",
+        "la suite du processus de recrutement",
+        "Ihre Bewerbung ist bei uns eingegangen.",
+        "el proceso de selección",
+    ],
+    "OTHER_INTERVIEWED": [
+        "It was great meeting you today.",
+        "Merci d'être venue ce matin.",
+        "Es hat uns gefreut, Sie kennenzulernen.",
+        "Gracias por venir a la oficina.",
+    ],
+    "SELF_CONFIRMS_INTERVIEW": [
+        "Looking forward to our interview.",
+        "Je vous confirme ma présence.",
+        "Ich bestätige gerne den Termin.",
+        "Confirmo la entrevista.",
+    ],
+    "SELF_ACCEPTS_OFFER": [
+        "I am happy to accept the offer.",
+        "J'accepte avec plaisir votre offre.",
+        "Ich nehme Ihr Angebot gerne an.",
+        "Acepto la oferta.",
+    ],
+    "CLOSED": [
+        "The position has been put on hold.",
+        "Le poste a été annulé.",
+        "Es gilt ein Einstellungsstopp.",
+        "El proceso ha sido cancelado.",
+    ],
+    "ASK_CONFIRMATION": [
+        "Please confirm the time.",
+        "Merci de me confirmer le créneau.",
+        "Geben Sie mir kurz Bescheid.",
+        "¿Puedes confirmar la hora?",
+    ],
+    "SMALL_TALK_QUESTION": [
+        "How are you?",
+        "Comment allez-vous ?",
+        "Wie geht es Ihnen?",
+        "¿Qué tal?",
+    ],
+    "HM_INTRO": [
+        "the hiring manager",
+        "votre futur manager",
+        "Ihre zukünftige Vorgesetzte",
+        "tu futura jefa",
+    ],
+    "HR_INTRO": [
+        "our recruiter",
+        "chargée de recrutement",
+        "aus der Personalabteilung",
+        "del equipo de selección",
+    ],
+}
+
+NEGATIVE: dict[str, list[str]] = {
+    "REJECTION": [
+        "Unfortunately I am travelling on Tuesday, could we move the call?",
+        "We are moving forward with the next interview round.",
+    ],
+    "OFFER": ["Découvrez nos offres d'emploi", "Our product offers great value."],
+    "WITHDRAWAL": ["I am no longer available on Tuesday, could we do Wednesday?"],
+    "PERSONAL": ["Thank you for your application."],
+}
+
+
+def _lexicon(name: str) -> Lexicon:
+    found = getattr(v, name)
+    assert isinstance(found, Lexicon)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [(name, text) for name, texts in POSITIVE.items() for text in texts]
+)
+def test_lexicon_matches_its_phrases(name: str, text: str) -> None:
+    """Each lexicon recognises its phrases in every supported language."""
+    assert _lexicon(name).search(normalize(text)) is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [(name, text) for name, texts in NEGATIVE.items() for text in texts]
+)
+def test_lexicon_ignores_lookalikes(name: str, text: str) -> None:
+    """Everyday sentences that share a word with a lexicon do not match it."""
+    assert _lexicon(name).search(normalize(text)) is None
+
+
+def test_every_lexicon_has_tests() -> None:
+    """No lexicon escapes the phrase tests, so an anchor typo cannot go unnoticed."""
+    lexicons = {name for name, value in vars(v).items() if isinstance(value, Lexicon)}
+    assert lexicons == set(POSITIVE)

@@ -1,0 +1,436 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from daemon.domain import (
+    Address,
+    BusinessCalendar,
+    FollowupKind,
+    Message,
+    Overrides,
+    Role,
+    Stage,
+    Thread,
+)
+from daemon.policy import decide, plan
+from tests.corpus.factory import (
+    ALICE,
+    APPLICATION,
+    BOB,
+    CAREERS,
+    GREENHOUSE,
+    MANAGER_SIGNATURE,
+    PARIS,
+    PRIYA,
+    RECRUITER_SIGNATURE,
+    RULES,
+    SAM,
+    at,
+    extended,
+    interview,
+    message,
+    mine,
+    thread,
+)
+
+
+def applied(*later: Message) -> Thread:
+    """Applied by mail on Monday 2 Nov 09:00 UTC."""
+    return thread(
+        mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject="Application: Data Engineer"),
+        *later,
+    )
+
+
+def interviewed(*later: Message) -> Thread:
+    """Sam (recruiter) set up an interview with Priya (manager) on 12 Nov; Alice thanked Priya."""
+    invite = message(
+        "2026-11-04 10:00",
+        SAM,
+        cc=(PRIYA,),
+        body="Hi Alice,\n\nThank you for your application! You will meet Priya Raman, our Head of "
+        "Data and the hiring manager. Invitation attached." + RECRUITER_SIGNATURE,
+        calendar=(interview("2026-11-12 09:00", "2026-11-12 10:00", PRIYA),),
+    )
+    ok = mine("2026-11-04 12:00", (SAM,), "Hi Sam, thank you, that works for me.\n\nAlice")
+    thanks = mine(
+        "2026-11-12 14:00",
+        (PRIYA,),
+        "Dear Priya,\n\nThank you for taking the time to speak with me today.\n\nAlice",
+        cc=(SAM,),
+    )
+    return applied(invite, ok, thanks, *later)
+
+
+def addrs(addresses: tuple[Address, ...]) -> list[str]:
+    return [a.addr for a in addresses]
+
+
+# --- the silence window ---------------------------------------------------------------------
+
+
+def test_application_follow_up_is_due_after_five_business_days() -> None:
+    """Five business days after the application, a follow-up to careers@ is due."""
+    before = decide(applied(), RULES, at("2026-11-06 10:00"))
+    assert not before.due
+    assert before.reason.startswith("not due until 2026-11-09 (5 business days after your message")
+    after = decide(applied(), RULES, at("2026-11-09 10:00"))
+    assert after.due
+    assert after.reason == "due since 2026-11-09 (5 business days after your message of 2 Nov)"
+    assert after.kind is FollowupKind.AFTER_APPLICATION
+    assert after.followup_number == 1
+    assert addrs(after.to) == [CAREERS.addr]
+    assert after.cc == ()
+
+
+def test_public_holidays_extend_the_window() -> None:
+    """11 Nov is a holiday in the configured calendar, so the window ends a day later."""
+    late = applied()
+    shifted = Thread(
+        late.id,
+        late.account,
+        late.subject,
+        tuple(replace(m, date=at("2026-11-06 09:00")) for m in late.messages),
+    )
+    assert decide(shifted, RULES, at("2026-11-13 09:00")).due_at == at("2026-11-16 09:00")
+    no_holidays = replace(RULES, calendar=BusinessCalendar(PARIS))
+    assert decide(shifted, no_holidays, at("2026-11-13 09:00")).due
+
+
+def test_silence_per_stage() -> None:
+    """A per-stage silence window replaces the default one."""
+    rules = replace(RULES, silence_by_stage=((Stage.APPLIED, 10),))
+    assert not decide(applied(), rules, at("2026-11-13 10:00")).due
+
+
+def test_after_interview_goes_to_manager_with_hr_in_cc() -> None:
+    """After an interview the manager is in To and the active recruiter in Cc."""
+    d = decide(interviewed(), RULES, at("2026-11-19 15:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_INTERVIEW
+    assert d.classification.stage is Stage.INTERVIEWED
+    assert addrs(d.to) == [PRIYA.addr]
+    assert addrs(d.cc) == [SAM.addr]
+    assert d.to[0].name == "Priya Raman"
+
+
+def test_a_reply_from_the_other_side_restarts_the_clock() -> None:
+    """A human answer is newer than the user's message: the window counts from it."""
+    answer = message(
+        "2026-11-06 10:00",
+        SAM,
+        body="Thanks Alice, I have passed your CV on." + RECRUITER_SIGNATURE,
+    )
+    d = decide(applied(answer), RULES, at("2026-11-09 10:00"))
+    assert not d.due
+    assert d.reason == (
+        "not due until 2026-11-16 (5 business days after Sam Lee's message of 6 Nov)"
+    )
+
+
+# --- interviews -----------------------------------------------------------------------------
+
+
+def test_future_interview_means_nothing_is_due() -> None:
+    """While the interview is ahead nothing is due, whatever the silence."""
+    invite = message(
+        "2026-11-04 10:00",
+        SAM,
+        body="Invitation attached." + RECRUITER_SIGNATURE,
+        calendar=(interview("2026-12-02 09:00", "2026-12-02 10:00", PRIYA),),
+    )
+    ok = mine("2026-11-04 12:00", (SAM,), "Thank you, confirmed.")
+    d = decide(applied(invite, ok), RULES, at("2026-11-20 10:00"))
+    assert not d.due
+    assert d.reason == "interview on 2 Dec is still ahead"
+    assert d.due_at == at("2026-12-09 10:00")
+
+
+def test_clock_starts_at_the_end_of_the_interview() -> None:
+    """Without mail after the interview, the window counts from the interview's end."""
+    invite = message(
+        "2026-11-04 10:00",
+        SAM,
+        body="Invitation attached." + RECRUITER_SIGNATURE,
+        calendar=(interview("2026-11-12 09:00", "2026-11-12 10:00", PRIYA),),
+    )
+    ok = mine("2026-11-04 12:00", (SAM,), "Thank you, confirmed.")
+    d = decide(applied(invite, ok), RULES, at("2026-11-19 10:00"))
+    assert d.due
+    assert "5 business days after the interview on 12 Nov" in d.reason
+    assert d.kind is FollowupKind.AFTER_INTERVIEW
+    assert addrs(d.to) == [PRIYA.addr]
+
+
+# --- no follow-up ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("Could you send me your availability for next week?", "your availability"),
+        ("Pourriez-vous nous transmettre votre pièce d'identité ?", "documents or a form"),
+        ("Wann hätten Sie Zeit für ein Gespräch?", "your availability"),
+        ("¿Podrías enviarnos tu DNI?", "documents or a form"),
+        ("Do you have a notice period at your current employer?", "an answer to a question"),
+    ],
+)
+def test_waiting_on_you_when_asked_for_something(body: str, what: str) -> None:
+    """When the other side asked for something, the user owes the next message."""
+    ask = message("2026-11-04 10:00", SAM, body="Hi Alice,\n\n" + body + RECRUITER_SIGNATURE)
+    d = decide(applied(ask), RULES, at("2026-11-30 10:00"))
+    assert not d.due
+    assert d.waiting_on_you
+    assert d.reason == f"waiting on you: Sam asked for {what} on 4 Nov"
+
+
+def test_answered_ask_is_no_longer_waiting() -> None:
+    """Once the user replied to the ask, the silence window applies again."""
+    ask = message("2026-11-04 10:00", SAM, body="What times work for you?" + RECRUITER_SIGNATURE)
+    reply = mine("2026-11-04 12:00", (SAM,), "Tuesday at 10:00 works.")
+    d = decide(applied(ask, reply), RULES, at("2026-11-12 13:00"))
+    assert d.due
+    assert not d.waiting_on_you
+    assert addrs(d.to) == [SAM.addr]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "After careful consideration we have decided to move forward with other candidates.",
+        "Nous avons le plaisir de vous faire une proposition d'embauche.",
+    ],
+)
+def test_final_stages_get_no_follow_up(body: str) -> None:
+    """After a rejection or an offer, no follow-up, whatever the silence."""
+    answer = message("2026-11-04 10:00", SAM, body=body + RECRUITER_SIGNATURE)
+    d = decide(applied(answer), RULES, at("2026-12-30 10:00"))
+    assert not d.due
+    assert d.reason in {"stage is rejected", "stage is offer"}
+
+
+def test_withdrawal_gets_no_follow_up() -> None:
+    """The user withdrew: nothing more to send."""
+    bye = mine("2026-11-05 10:00", (CAREERS,), "I would like to withdraw my application.")
+    assert decide(applied(bye), RULES, at("2026-12-30 10:00")).reason == "stage is withdrawn"
+
+
+def test_muted_threads_get_no_follow_up() -> None:
+    """Muting wins over everything else."""
+    d = decide(applied(), RULES, at("2026-12-30 10:00"), Overrides(muted=True))
+    assert (d.due, d.reason) == (False, "muted")
+
+
+def test_max_follow_ups() -> None:
+    """After the original and two follow-ups, no third follow-up is queued."""
+    first = mine("2026-11-09 10:00", (CAREERS,), "Following up on my application.")
+    second = mine("2026-11-16 10:00", (CAREERS,), "Following up again.")
+    d = decide(applied(first), RULES, at("2026-11-20 10:00"))
+    assert d.due
+    assert d.kind is FollowupKind.SECOND_FOLLOWUP
+    assert d.followup_number == 2
+    d = decide(applied(first, second), RULES, at("2026-12-30 10:00"))
+    assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
+
+
+def test_only_noreply_senders_is_unreachable() -> None:
+    """An application through an ATS with no human contact has nobody to write to."""
+    form = mine(
+        "2026-11-02 09:00",
+        (GREENHOUSE,),
+        "I am writing to apply for the Data Engineer position; my CV is attached.",
+        subject="Application: Data Engineer",
+    )
+    ack = message(
+        "2026-11-02 09:05",
+        GREENHOUSE,
+        body="Thank you for applying! We have received your application.",
+        subject="Thank you for applying to Acme",
+    )
+    d = decide(thread(form, ack), RULES, at("2026-11-30 10:00"))
+    assert not d.due
+    assert d.reason == "no reachable human recipient (only no-reply senders)"
+
+
+def test_user_who_never_wrote_gets_no_follow_up() -> None:
+    """Cold outreach the user never answered is not followed up."""
+    pitch = message(
+        "2026-11-02 09:00",
+        SAM,
+        body="Hi Alice, thank you for your application to Acme; we'll get back to you soon."
+        + RECRUITER_SIGNATURE,
+        subject="Your application to Acme",
+    )
+    d = decide(thread(pitch), RULES, at("2026-11-30 10:00"))
+    assert (d.due, d.reason) == (False, "you have not written in this thread")
+
+
+def test_untracked_threads_say_why() -> None:
+    """decide() on a personal thread explains that it is not a recruiting thread."""
+    note = message("2026-11-02 09:00", BOB, body="Dinner on Friday?", subject="Friday")
+    d = decide(thread(note), RULES, at("2026-11-30 10:00"))
+    assert not d.due
+    assert d.reason.startswith("not a recruiting thread (")
+
+
+# --- auto-replies and promises --------------------------------------------------------------
+
+
+def test_auto_reply_does_not_restart_the_clock() -> None:
+    """An out-of-office without a date changes nothing."""
+    ooo = message(
+        "2026-11-02 09:01",
+        CAREERS,
+        body="Thanks for your message, we are out of the office with limited access to e-mail.",
+        subject="Automatic reply: Application: Data Engineer",
+        auto_submitted="auto-replied",
+    )
+    base = applied()
+    now = at("2026-11-09 10:00")
+    assert decide(extended(base, ooo), RULES, now) == decide(base, RULES, now)
+
+
+def test_out_of_office_return_date_postpones() -> None:
+    """The follow-up waits until one business day after the recipient is back."""
+    ooo = message(
+        "2026-11-02 09:01",
+        CAREERS,
+        body="Je suis absente du bureau, de retour le lundi 16 novembre.",
+        subject="Réponse automatique : Application: Data Engineer",
+        x_autoreply=True,
+    )
+    d = decide(applied(ooo), RULES, at("2026-11-16 10:00"))
+    assert not d.due
+    assert d.due_at is not None
+    assert d.due_at.date() == date(2026, 11, 17)
+    assert "1 business day after Acme Careers is back on 16 Nov" in d.reason
+
+
+def test_promise_with_time_frame_sets_the_clock() -> None:
+    """ "We'll get back to you next week" waits past next week before a follow-up."""
+    promise = message(
+        "2026-11-05 10:00",
+        SAM,
+        body="Hi Alice,\n\nThanks for your application. We'll get back to you next week."
+        + RECRUITER_SIGNATURE,
+    )
+    d = decide(applied(promise), RULES, at("2026-11-12 11:00"))
+    assert not d.due
+    assert d.due_at is not None
+    assert d.due_at.date() == date(2026, 11, 17)
+    d = decide(applied(promise), RULES, at("2026-11-17 09:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_PROMISE
+    assert "the time promised in Sam Lee's 'we'll get back to you' of 5 Nov" in d.reason
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Nous reviendrons vers vous.", "Wir melden uns.", "Nos pondremos en contacto contigo."],
+)
+def test_promises_in_other_languages(words: str) -> None:
+    """HR promises in French, German and Spanish make an after-promise follow-up."""
+    promise = message("2026-11-05 10:00", SAM, body=words + RECRUITER_SIGNATURE)
+    d = decide(applied(promise), RULES, at("2026-11-30 09:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_PROMISE
+
+
+# --- recipients -----------------------------------------------------------------------------
+
+
+def test_reply_to_is_honoured() -> None:
+    """The manager's Reply-To replaces their From address."""
+    assistant = Address("priya.office@acme.example.test", "Priya's office")
+    note = message(
+        "2026-11-05 10:00",
+        PRIYA,
+        body="Hi Alice, happy to chat." + MANAGER_SIGNATURE,
+        reply_to=(assistant,),
+    )
+    reply = mine("2026-11-05 12:00", (PRIYA,), "Thank you Priya, I look forward to it.")
+    d = decide(applied(note, reply), RULES, at("2026-11-30 10:00"))
+    assert addrs(d.to) == [assistant.addr]
+
+
+def test_noreply_or_self_reply_to_is_ignored() -> None:
+    """A Reply-To that points at a no-reply address or at the user is not used."""
+    note = message(
+        "2026-11-05 10:00",
+        PRIYA,
+        body="Hi Alice, happy to chat." + MANAGER_SIGNATURE,
+        reply_to=(Address("noreply@acme.example.test"), ALICE),
+    )
+    reply = mine("2026-11-05 12:00", (PRIYA,), "Thank you Priya, I look forward to it.")
+    d = decide(applied(note, reply), RULES, at("2026-11-30 10:00"))
+    assert addrs(d.to) == [PRIYA.addr]
+
+
+def test_display_names_never_carry_line_breaks() -> None:
+    """A name with CR/LF reaches the decision flattened, and adds no recipient."""
+    evil = Address("priya.raman@acme.example.test", "Priya\r\nBcc: eve@evil.example.test")
+    note = message("2026-11-05 10:00", evil, body="Hi Alice, happy to chat." + MANAGER_SIGNATURE)
+    reply = mine("2026-11-05 12:00", (evil,), "Thank you Priya, I look forward to it.")
+    d = decide(applied(note, reply), RULES, at("2026-11-30 10:00"))
+    everyone = (*d.to, *d.cc)
+    assert all("\r" not in a.name and "\n" not in a.name for a in everyone)
+    assert "eve@evil.example.test" not in addrs(everyone)
+
+
+def test_undeliverable_addresses_are_dropped() -> None:
+    """An address that could smuggle a header or a second recipient is never used."""
+    bogus = Address("priya@acme.example.test, eve@evil.example.test", "Priya")
+    note = message("2026-11-05 10:00", bogus, body="Hi Alice." + MANAGER_SIGNATURE)
+    reply = mine("2026-11-05 12:00", (bogus,), "Thank you Priya.")
+    d = decide(applied(note, reply), RULES, at("2026-11-30 10:00"))
+    assert bogus.addr not in addrs((*d.to, *d.cc))
+
+
+def test_manager_override_goes_in_to() -> None:
+    """A manager set by hand is the To recipient; HR moves to Cc."""
+    reply = mine("2026-11-05 12:00", (SAM,), "Thank you Sam.")
+    note = message("2026-11-05 10:00", SAM, body="Noted, thanks." + RECRUITER_SIGNATURE)
+    corrected = Overrides(manager="julia.weber@acme.example.test")
+    d = decide(applied(note, reply), RULES, at("2026-11-30 10:00"), corrected)
+    assert addrs(d.to) == ["julia.weber@acme.example.test"]
+    assert SAM.addr in addrs(d.cc)
+    assert any(p.role is Role.HIRING_MANAGER for p in d.classification.participants)
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+def test_plan_lists_tracked_threads_only() -> None:
+    """plan() decides every tracked thread and skips the rest."""
+    personal = thread(
+        message("2026-11-02 09:00", BOB, body="Dinner?", subject="Hi"), thread_id="t2"
+    )
+    decisions = plan([applied(), personal], RULES, at("2026-11-09 10:00"))
+    assert [d.thread_id for d in decisions] == ["t1"]
+    assert decisions[0].due
+
+
+def test_plan_applies_overrides_by_thread() -> None:
+    """Overrides are looked up by thread id."""
+    decisions = plan([applied()], RULES, at("2026-11-09 10:00"), {"t1": Overrides(muted=True)})
+    assert decisions[0].reason == "muted"
+
+
+def test_interview_date_read_from_the_text() -> None:
+    """Without an invitation, a date in the scheduling mail holds the follow-up until after it."""
+    invite = message(
+        "2026-11-20 10:00",
+        SAM,
+        body="Hi Alice,\n\nI'd like to invite you to an interview on Tuesday 8 December at 10:00."
+        + RECRUITER_SIGNATURE,
+    )
+    confirm = mine("2026-11-20 12:00", (SAM,), "Thank you, I confirm the interview on 8 December.")
+    d = decide(applied(invite, confirm), RULES, at("2026-12-01 10:00"))
+    assert (d.due, d.reason) == (False, "interview on 8 Dec is still ahead")
+    d = decide(applied(invite, confirm), RULES, at("2026-12-17 10:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_INTERVIEW
+    assert d.classification.stage is Stage.INTERVIEWED
