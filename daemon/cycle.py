@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from daemon import outbox, service
-from daemon.domain import DraftState
 from daemon.store.drafts import DraftRepository
 
 if TYPE_CHECKING:
     from daemon.app import App
+    from daemon.config import AccountConfig
 
 
 def current_views(app: App) -> dict[str, service.ThreadView]:
@@ -46,6 +46,10 @@ async def run_cycle(app: App, *, sync: bool = True) -> tuple[outbox.CycleReport,
     return report, failed
 
 
-def queue_counts(app: App) -> dict[str, int]:
-    counts = DraftRepository(app.store).counts()
-    return {state.value: counts.get(state, 0) for state in DraftState}
+def handle_push(app: App, account: AccountConfig, folder: str) -> outbox.CycleReport:
+    """New mail in one folder (an IDLE push): sync it, cancel what it made stale."""
+    report = outbox.CycleReport()
+    synced = service.sync_one(app, account, [folder])
+    if synced.touched_threads:
+        outbox.cancel_stale(app, current_views(app), report)
+    return report

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from daemon import outbox, service
+from daemon import outbox
 from daemon.app import App
 from daemon.config import ConfigError, load_settings
-from daemon.cycle import current_views, run_cycle
+from daemon.cycle import current_views, handle_push, run_cycle
 from daemon.digest import send_digest
 from daemon.domain import DraftState
 from daemon.store.drafts import DraftRepository
@@ -244,12 +244,7 @@ class Runner:
         """An IDLE push: sync that folder, and cancel drafts a reply made stale."""
         async with self._work:
             try:
-                report = await asyncio.to_thread(service.sync_one, self.app, account, [folder])
-                if not report.touched_threads:
-                    return
-                views = await asyncio.to_thread(current_views, self.app)
-                cycle = outbox.CycleReport()
-                await asyncio.to_thread(outbox.cancel_stale, self.app, views, cycle)
+                cycle = await asyncio.to_thread(handle_push, self.app, account, folder)
             except Exception:  # the periodic cycle catches up
                 log.exception("push handling failed", account=account.name, folder=folder)
                 return
