@@ -20,6 +20,7 @@ from rich.table import Table
 
 from daemon import outbox, service
 from daemon.app import App
+from daemon.classify import describe_participant
 from daemon.clock import clock_from
 from daemon.compose import ComposeError
 from daemon.config import ConfigError, default_config_path, load_settings
@@ -246,15 +247,14 @@ def _print_thread(state: Context, view: service.ThreadView) -> None:
     echo(f"[bold]{view.thread.subject}[/]  ({view.thread.id}, account {view.thread.account})")
     echo(f"tracked: {'yes' if c.tracked else 'no'} (score {c.score:.1f})")
     for ev in c.evidence:
-        echo(f"  - {ev.signal}: {ev.detail}")
+        line = ev.detail if ev.detail.startswith(ev.signal) else f"{ev.signal}: {ev.detail}"
+        echo(f"  - {line}", markup=False)
     if c.tracked:
         echo(f"stage: {c.stage.value}")
         for ev in c.stage_evidence:
             echo(f"  - {ev.detail}")
     for p in c.participants:
-        why = "; ".join(e.detail for e in p.evidence) or "no specific evidence"
-        name = f"{p.address.name} <{p.address.addr}>" if p.address.name else p.address.addr
-        echo(f"{p.role.value.replace('_', ' ')}: {name}, {why}")
+        echo(describe_participant(p), markup=False)
     if c.interview is not None:
         start, end = _local(c.interview.start, settings), _local(c.interview.end, settings)
         echo(f"interview: {start} - {end}")
