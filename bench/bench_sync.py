@@ -5,7 +5,9 @@ Run as root (it starts a private Dovecot on loopback):
     .venv/bin/python bench/bench_sync.py [--messages 20000]
 
 In one run it:
-1. loads N messages into a Dovecot folder (and 200 into another account);
+1. loads N messages into a Dovecot folder (and 200 into another account):
+   a typical mailbox where 55% of the threads are bulk mail (newsletters,
+   notifications), 30% personal conversations and 15% recruiting;
 2. times the floor: a bare imapclient process fetching UID, FLAGS,
    INTERNALDATE and 8 header fields in batches of 2,000 (whole process
    wall time, as for followup);
@@ -56,33 +58,56 @@ print(n, time.perf_counter() - start)
 COMPANIES = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell"]
 
 
+def _kind(thread: int) -> str:
+    """A typical mailbox: mostly bulk mail, some conversations, a few recruiting threads."""
+    slot = thread % 20
+    if slot < 11:
+        return "bulk"
+    if slot < 17:
+        return "personal"
+    return "recruiting"
+
+
 def make_messages(count: int, seed: str) -> list[bytes]:
-    """Realistic small messages: threads of 1-5 messages, some bulk mail."""
+    """Small messages in threads of 1-5; 55% bulk, 30% personal, 15% recruiting threads."""
     base = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     out: list[bytes] = []
     thread = 0
     while len(out) < count:
         company = COMPANIES[thread % len(COMPANIES)]
-        size = 1 + thread % 5
+        kind = _kind(thread)
+        size = 1 if kind == "bulk" else 1 + thread % 5
+        other = {
+            "bulk": f"news@{company}.example.test",
+            "personal": f"friend{thread % 50}@example.test",
+            "recruiting": f"recruiter@{company}.example.test",
+        }[kind]
+        topic = {
+            "bulk": f"Weekly digest {thread} from {company}",
+            "personal": f"Weekend plans {thread}",
+            "recruiting": f"Interview for role {thread} at {company}",
+        }[kind]
         chain: list[str] = []
         for i in range(size):
             if len(out) >= count:
                 break
             when = base + timedelta(hours=thread * 3 + i * 20)
             mid = f"<{seed}.{thread}.{i}@{company}.example.test>"
-            sender = "alice@example.test" if i % 2 else f"recruiter@{company}.example.test"
-            to = f"recruiter@{company}.example.test" if i % 2 else "alice@example.test"
+            sender, to = ("alice@example.test", other) if i % 2 else (other, "alice@example.test")
             headers = [
                 f"From: Person {thread} <{sender}>",
                 f"To: <{to}>",
-                f"Subject: {'Re: ' if i else ''}Interview for role {thread} at {company}",
+                f"Subject: {'Re: ' if i else ''}{topic}",
                 f"Date: {format_datetime(when)}",
                 f"Message-ID: {mid}",
             ]
             if chain:
                 headers += [f"In-Reply-To: {chain[-1]}", f"References: {' '.join(chain)}"]
-            if thread % 7 == 0:
-                headers.append("List-Id: <news.lists.example.test>")
+            if kind == "bulk":
+                headers += [
+                    f"List-Id: <news.{company}.example.test>",
+                    f"List-Unsubscribe: <https://{company}.example.test/u>",
+                ]
             body = f"Hello,\n\nThis is message {i} of thread {thread}.\n\nRegards\n"
             out.append(("\r\n".join(headers) + "\r\n\r\n" + body).encode())
             chain.append(mid)

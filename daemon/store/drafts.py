@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
-from daemon.domain import Draft, DraftState, FollowupKind
+from daemon.domain import FINAL_DRAFT_STATES, Draft, DraftState, FollowupKind
 from daemon.store import schema as t
 from daemon.store.codec import addresses_from_json, addresses_to_json
 
@@ -242,6 +242,29 @@ class DraftRepository:
         if row is None or row.drafts_folder is None:
             return None
         return DraftCopy(row.drafts_folder, row.drafts_uid, row.drafts_cursor)
+
+    def mirrored(self, account: str) -> list[tuple[Draft, DraftCopy | None]]:
+        """The account's open drafts and every draft that still has a Drafts-folder copy."""
+        d = t.drafts
+        query = (
+            select(d)
+            .where(
+                d.c.account == account,
+                d.c.state.not_in([s.value for s in FINAL_DRAFT_STATES])
+                | d.c.drafts_folder.is_not(None),
+            )
+            .order_by(d.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                (
+                    _draft(r),
+                    None
+                    if r.drafts_folder is None
+                    else DraftCopy(r.drafts_folder, r.drafts_uid, r.drafts_cursor),
+                )
+                for r in conn.execute(query)
+            ]
 
     def set_copy(self, draft_id: int, copy: DraftCopy | None) -> None:
         d = t.drafts

@@ -232,9 +232,36 @@ class Store:
             set_={"key": fins.excluded.key, "flags": fins.excluded.flags},
         )
         with self.engine.begin() as conn:
-            conn.execute(upsert, message_rows)
-            conn.execute(fupsert, folder_rows)
+            self._executemany(conn, upsert, message_rows)
+            self._executemany(conn, fupsert, folder_rows)
         return len(message_rows)
+
+    def _executemany(self, conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+        """Bulk writes of a sync batch, without per-row parameter processing.
+
+        On SQLite, SQLAlchemy's per-row bind processing cost more than the
+        inserts themselves (about 1 s per 20,000 messages); the statement is
+        compiled once and the driver gets plain tuples. Datetimes are
+        converted exactly as the UtcDateTime column type would.
+        """
+        if self.engine.dialect.name != "sqlite":
+            conn.execute(stmt, rows)
+            return
+        compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(rows[0]))
+        order = compiled.positiontup or []
+        # Literals inside the statement (the '' in the upsert's CASE) are
+        # parameters too; their values come from the compiled statement.
+        constants = {name: bind.value for name, bind in compiled.binds.items()}
+        conn.exec_driver_sql(
+            str(compiled),
+            [
+                tuple(
+                    t.utc_text(v) if isinstance(v := row.get(k, constants.get(k)), datetime) else v
+                    for k in order
+                )
+                for row in rows
+            ],
+        )
 
     def remove_ids(self, account: str, folder: str, ids: Iterable[str]) -> None:
         fm = t.folder_messages
@@ -328,7 +355,7 @@ class Store:
         rows = [{"b_account": account, "b_key": k, "b_thread": v} for k, v in changes.items()]
         with self.engine.begin() as conn:
             if rows:
-                conn.execute(by_key, rows)
+                self._executemany(conn, by_key, rows)
             for retired, survivor in merged.items():
                 self._move_override(conn, retired, survivor)
             live = select(m.c.thread_id).where(m.c.account == account).distinct()

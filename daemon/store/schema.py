@@ -23,6 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 
+def utc_text(value: datetime) -> str:
+    """How an aware datetime is stored: UTC ISO text, which sorts as time does."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes stored as UTC ISO text, so SQLite sorts and returns them intact."""
 
@@ -31,11 +38,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> str | None:
         del dialect
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime reached the store")
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return None if value is None else utc_text(value)
 
     def process_result_value(self, value: str | None, dialect: object) -> datetime | None:
         del dialect
