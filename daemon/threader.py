@@ -175,7 +175,8 @@ def _subject_matches(
         if seen is None:
             continue
         if orphans[position]:
-            earlier = [seen[person] for person in info.participants - own if person in seen]
+            mine = _identities(info.participants - own, own)
+            earlier = [seen[person] for person in mine if person in seen]
             if earlier:
                 best = ordered[max(earlier)]
                 if info.date - best.date <= window:
@@ -199,9 +200,51 @@ def _correspondents(
         group_people = people.get(root)
         if group_people is not None:
             group_people |= info.participants
-    for group_people in people.values():
-        group_people.difference_update(own)
+    for root, group_people in people.items():
+        people[root] = _identities(group_people - own, own)
     return people
+
+
+#: Mail providers whose domain says nothing about who someone works for.
+_PUBLIC_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "yandex.ru",
+        "mail.ru",
+    }
+)
+
+
+def _identities(addresses: frozenset[str] | set[str], own: frozenset[str]) -> set[str]:
+    """Addresses, plus "@domain" for company domains other than the user's.
+
+    A reply often comes from someone other than the address written to
+    (recruiting@ answered by a recruiter, a colleague taking over); sharing
+    the employer's domain is then the only common correspondent.
+    """
+    own_domains = {a.rpartition("@")[2] for a in own}
+    out = set(addresses)
+    for address in addresses:
+        domain = address.rpartition("@")[2]
+        if domain and domain not in own_domains and domain not in _PUBLIC_DOMAINS:
+            out.add("@" + domain)
+    return out
 
 
 def assign_thread_ids(groups: Sequence[Sequence[str]], previous: Mapping[str, str]) -> ThreadIds:

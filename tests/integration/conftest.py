@@ -128,8 +128,7 @@ level = "warning"
 def world(mailrig: MailRig, tmp_path: Path) -> World:
     tag = uuid.uuid4().hex[:8]
     names = {role: f"{role}{tag}" for role in ("alice", "manager", "hr")}
-    for name in names.values():
-        mailrig.add_user(name, f"{name}-pw")
+    mailrig.add_users({name: f"{name}-pw" for name in names.values()})
     return World(mailrig, tmp_path, names["alice"], names["manager"], names["hr"])
 
 

@@ -114,26 +114,8 @@ def synced(mailrig: MailRig, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 
 
 #: Directories the threader does not yet keep together, and why.
-SPLIT_BY_THREADER = {
-    "20-en-broken-threading": (
-        "threader: the Outlook reply lost its links and comes from eldon.park@, while the "
-        "application went to recruiting@ of the same company; the subject fallback needs a "
-        "shared address, so the application stays a thread of its own and is due too"
-    ),
-}
-
 #: (directory name, expectations) for every corpus thread.
-CASES = [
-    pytest.param(
-        name,
-        expected,
-        id=name,
-        marks=[pytest.mark.xfail(reason=SPLIT_BY_THREADER[name])]
-        if name in SPLIT_BY_THREADER
-        else [],
-    )
-    for name, _, expected in load_corpus()
-]
+CASES = [pytest.param(name, expected, id=name) for name, _, expected in load_corpus()]
 
 
 def _thread_of(synced: dict[str, Any], name: str) -> str:

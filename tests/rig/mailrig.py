@@ -238,14 +238,23 @@ class MailRig:
 
     def add_user(self, name: str, password: str) -> None:
         """Create a mailbox; works while the servers run."""
-        self._check_user(name, password)
-        if name in self._users:
-            raise ValueError(f"user {name!r} already exists")
-        self._users[name] = password
+        self.add_users({name: password})
+
+    def add_users(self, users: Mapping[str, str]) -> None:
+        """Create several mailboxes at once: one user-file reload instead of one each."""
+        for name, password in users.items():
+            self._check_user(name, password)
+            if name in self._users:
+                raise ValueError(f"user {name!r} already exists")
+        self._users.update(users)
         if self._prepared:
             self._write_users()
-        if self._dovecot_pid is not None and not _wait_until(lambda: self._knows_user(name)):
-            raise RigError(f"Dovecot did not pick up user {name!r}:\n{_tail(self.dovecot_log())}")
+        for name in users:
+            if self._dovecot_pid is not None and not _wait_until(
+                lambda n=name: self._knows_user(n)
+            ):
+                log = _tail(self.dovecot_log())
+                raise RigError(f"Dovecot did not pick up user {name!r}:\n{log}")
 
     def load_messages(
         self,
