@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from daemon.compose import ComposeError
 from daemon.config import ConfigError, default_config_path, load_settings
 from daemon.cycle import run_cycle
 from daemon.domain import Draft, DraftState, Overrides, Stage
-from daemon.editing import apply_edit, edit_in_editor
+from daemon.editing import EditNotSavedError, edit_draft, editable_text
 from daemon.logs import configure_logging
 from daemon.store.drafts import DraftRepository, StaleStateError
 
@@ -444,7 +445,7 @@ def queue_list(state: Context, states: tuple[str, ...], as_json: bool) -> None:
         table.add_column(col, overflow="fold")
     for d in drafts:
         note = d.error or ""
-        if d.not_before is not None and d.state is DraftState.QUEUED:
+        if d.not_before is not None and d.state in {DraftState.QUEUED, DraftState.APPROVED}:
             note = f"snoozed until {_local(d.not_before, state.settings)}"
         table.add_row(
             str(d.id),
@@ -462,7 +463,7 @@ def queue_list(state: Context, states: tuple[str, ...], as_json: bool) -> None:
 @click.argument("draft_id", type=int)
 @pass_ctx
 def queue_show(state: Context, draft_id: int) -> None:
-    """The full message as it will be sent, and why it was queued."""
+    """Why the draft was queued, its history, and the message (body decoded) as it will go."""
     draft = _get_draft(state, draft_id)
     repo = DraftRepository(state.app.store)
     click.echo(f"draft {draft.id}: {draft.state.value} (thread {draft.thread_id})")
@@ -474,7 +475,7 @@ def queue_show(state: Context, draft_id: int) -> None:
     for ev in repo.events(draft.id):
         click.echo(f"  {_local(ev.at, state.settings)}  {ev.to_state.value}: {ev.reason}")
     click.echo("-" * 72)
-    click.echo(draft.raw.decode("utf-8", "replace").replace("\r\n", "\n"))
+    click.echo(editable_text(draft.raw), nl=False)
 
 
 def _each(ids: tuple[int, ...], action: Callable[[int], Draft], verb: str) -> None:
@@ -520,9 +521,18 @@ def queue_snooze(state: Context, draft_id: int, until: str) -> None:
     draft = _get_draft(state, draft_id)
     if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
         raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be snoozed")
-    DraftRepository(state.app.store).update_fields(
-        draft_id, state.clock(), f"snoozed until {when.isoformat()}", not_before=when
-    )
+    try:
+        # A state-checked write: a draft the daemon sent meanwhile is not "snoozed".
+        DraftRepository(state.app.store).transition(
+            draft_id,
+            [draft.state],
+            draft.state,
+            f"snoozed until {_local(when, state.settings)}",
+            state.clock(),
+            not_before=when,
+        )
+    except StaleStateError as exc:
+        raise Failure(f"draft {draft_id} not snoozed: {exc}") from None
     click.echo(f"draft {draft_id}: snoozed until {_local(when, state.settings)}")
 
 
@@ -532,19 +542,17 @@ def queue_snooze(state: Context, draft_id: int, until: str) -> None:
 def queue_edit(state: Context, draft_id: int) -> None:
     """Edit the message in $VISUAL/$EDITOR; recipients may be changed."""
     draft = _get_draft(state, draft_id)
-    if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
-        raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be edited")
-    text = draft.raw.decode("utf-8", "replace").replace("\r\n", "\n")
-    edited = edit_in_editor(text)
-    if edited is None or edited.strip() == text.strip():
+    try:
+        updated = edit_draft(state.app, draft)
+    except EditNotSavedError as exc:
+        lines = "\n".join(f"  - {p}" for p in exc.problems)
+        kept = "" if exc.kept is None else f"\nyour text is kept in {exc.kept}"
+        raise Failure(f"edit not saved, draft {draft_id} is unchanged:\n{lines}{kept}") from None
+    if updated is None:
         click.echo(f"draft {draft_id}: unchanged")
         return
-    try:
-        updated = apply_edit(state.app, draft, edited.encode("utf-8"))
-    except ComposeError as exc:
-        lines = "\n".join(f"  - {p}" for p in exc.problems)
-        raise Failure(f"edit not saved, the draft is unchanged:\n{lines}") from None
-    click.echo(f"draft {draft_id}: saved; to {', '.join(a.addr for a in updated.to)}")
+    cc = f"; cc {', '.join(a.addr for a in updated.cc)}" if updated.cc else ""
+    click.echo(f"draft {draft_id}: saved; to {', '.join(a.addr for a in updated.to)}{cc}")
 
 
 @cli.command()
@@ -570,14 +578,77 @@ def run(state: Context, once: bool) -> None:
         sys.exit(EXIT_FAILURE)
 
 
-def _account_json(name: str, status: AccountStatus | None, store: Store) -> dict[str, Any]:
+def _account_json(
+    name: str, status: AccountStatus | None, store: Store, *, running: bool
+) -> dict[str, Any]:
     last = None if status is None or status.last_sync_at is None else status.last_sync_at
+    connection = (
+        store.runtime(f"connection.{name}") or "connecting"
+        if running
+        else "not watched: the daemon is not running"
+    )
     return {
         "name": name,
         "last_sync_at": None if last is None else last.isoformat(),
         "sync": "never synced" if status is None else status.state,
         "detail": "" if status is None else status.detail,
-        "connection": store.runtime(f"connection.{name}") or "unknown",
+        "connection": connection,
+    }
+
+
+def _daemon_state(store: Store) -> tuple[str, int | None]:
+    """The daemon's recorded state, checked against its process; and its pid if it runs."""
+    recorded = store.runtime("daemon.state") or "never started"
+    pid = store.runtime("daemon.pid")
+    if recorded != "running" or not pid:
+        return recorded, None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        # Killed (SIGKILL, a crash, a reboot) before it could record its stop.
+        return "not running (it did not shut down cleanly; see its log)", None
+    except PermissionError:  # alive, as another user (the system unit)
+        pass
+    return "running", int(pid)
+
+
+def _status_data(state: Context) -> dict[str, Any]:
+    store = state.app.store
+    daemon, pid = _daemon_state(store)
+    running = pid is not None
+    statuses = {s.account: s for s in store.statuses()}
+    accounts = [
+        _account_json(a.name, statuses.get(a.name), store, running=running)
+        for a in state.settings.accounts
+    ]
+    drafts = DraftRepository(store)
+    attention = [
+        f"draft {d.id} failed: {d.error or d.reason}" for d in drafts.find([DraftState.FAILED])
+    ]
+    attention += [f"{item} set aside: {error}" for item, error in store.set_aside().items()]
+    attention += [
+        f"account {a['name']}: {a['connection']}"
+        for a in accounts
+        if a["connection"].startswith("login failed")
+    ]
+    attention += [
+        f"account {a['name']}: last sync failed: {a['detail']}"
+        for a in accounts
+        if a["sync"] == "error"
+    ]
+    if cycle_error := store.runtime("daemon.cycle_error"):
+        attention.append(f"the last cycle failed: {cycle_error}")
+    # A running daemon may run an older configuration than the file (no SIGHUP yet).
+    cycle_minutes = store.runtime("daemon.cycle_minutes") if running else None
+    return {
+        "daemon": daemon,
+        "pid": pid,
+        "cycle_minutes": float(cycle_minutes or state.settings.daemon.cycle_minutes),
+        "next_cycle_at": store.runtime("daemon.next_cycle_at") if running else None,
+        "last_cycle_at": store.runtime("daemon.last_cycle_at"),
+        "accounts": accounts,
+        "queue": {s.value: n for s, n in drafts.counts().items()},
+        "attention": attention,
     }
 
 
@@ -586,37 +657,24 @@ def _account_json(name: str, status: AccountStatus | None, store: Store) -> dict
 @pass_ctx
 def status(state: Context, as_json: bool) -> None:
     """What the daemon is doing, read from the store (running or not)."""
-    store = state.app.store
-    settings = state.settings
-    accounts = {s.account: s for s in store.statuses()}
-    drafts = DraftRepository(store)
-    failed = drafts.find([DraftState.FAILED])
-    data: dict[str, Any] = {
-        "daemon": store.runtime("daemon.state") or "never started",
-        "next_cycle_at": store.runtime("daemon.next_cycle_at"),
-        "last_cycle_at": store.runtime("daemon.last_cycle_at"),
-        "accounts": [_account_json(a.name, accounts.get(a.name), store) for a in settings.accounts],
-        "queue": {s.value: n for s, n in drafts.counts().items()},
-        "attention": [f"draft {d.id} failed: {d.error or d.reason}" for d in failed]
-        + [f"{item} set aside: {error}" for item, error in store.set_aside().items()],
-    }
+    data = _status_data(state)
     if as_json:
         _json_out(data)
         return
     echo = state.console.print
-    echo(f"daemon: {data['daemon']}")
+    echo(f"daemon: {data['daemon']}" + (f" (pid {data['pid']})" if data["pid"] else ""))
     if data["last_cycle_at"]:
         echo(f"  last cycle: {data['last_cycle_at']}")
-    if data["next_cycle_at"] and data["daemon"] == "running":
-        echo(f"  next cycle: {data['next_cycle_at']}")
+    if data["next_cycle_at"]:
+        echo(f"  next cycle: {data['next_cycle_at']} (every {data['cycle_minutes']:g} min)")
     for a in data["accounts"]:
         echo(f"account {a['name']}: last sync {a['last_sync_at'] or 'never'} ({a['sync']})")
         if a["detail"]:
-            echo(f"  {a['detail']}")
-        echo(f"  connection: {a['connection']}")
+            echo(f"  {a['detail']}", markup=False)
+        echo(f"  connection: {a['connection']}", markup=False)
     queue_line = ", ".join(f"{n} {s}" for s, n in sorted(data["queue"].items())) or "empty"
     echo(f"queue: {queue_line}")
     if data["attention"]:
         echo("[bold red]needs attention:[/]")
         for line in data["attention"]:
-            echo(f"  - {line}")
+            echo(f"  - {line}", markup=False)

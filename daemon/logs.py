@@ -23,18 +23,32 @@ if TYPE_CHECKING:
 
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|credential|auth", re.IGNORECASE)
+#: user:password@ in a URL, e.g. a PostgreSQL store URL quoted in an error.
+_URL_PASSWORD = re.compile(r"(?<=://)([^/\s:@]*):[^/\s@]+@")
 _PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3, "critical": 2, "exception": 3}
 
 
+def _scrub(value: object) -> object:
+    if type(value).__name__ in {"SecretStr", "SecretBytes"}:
+        return REDACTED
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(rf"\1:{REDACTED}@", value)
+    if isinstance(value, dict):
+        return {k: REDACTED if _SECRET_KEY.search(str(k)) else _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
 def redact_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
-    """Blank every field whose name suggests a secret, and any SecretStr value.
+    """Blank every field whose name suggests a secret, any SecretStr, URL passwords.
 
     Adapters never pass secrets to the logger; this is the second line of
-    defence in case a future change does.
+    defence in case a future change does. It runs after exceptions are
+    formatted, so a traceback's text is scrubbed too.
     """
     for key, value in list(event.items()):
-        if _SECRET_KEY.search(key) or type(value).__name__ in {"SecretStr", "SecretBytes"}:
-            event[key] = REDACTED
+        event[key] = REDACTED if _SECRET_KEY.search(key) else _scrub(value)
     return event
 
 
@@ -63,6 +77,22 @@ def _timestamper(clock: Clock) -> Processor:
     return stamp
 
 
+class _StdlibBridge(logging.Handler):
+    """Hands `logging` records (APScheduler, imapclient) to structlog: same
+    format, same priority prefix, same redaction as our own events."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            structlog.get_logger(record.name).log(
+                record.levelno,
+                record.getMessage(),
+                logger=record.name,
+                exc_info=record.exc_info or False,
+            )
+        except Exception:  # noqa: BLE001 - logging must never raise into the caller
+            self.handleError(record)
+
+
 def configure_logging(
     clock: Clock,
     level: str = "info",
@@ -87,8 +117,8 @@ def configure_logging(
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         _timestamper(clock),
-        redact_secrets,
         structlog.processors.format_exc_info,
+        redact_secrets,
         renderer,
     ]
     structlog.configure(
@@ -99,3 +129,8 @@ def configure_logging(
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _StdlibBridge)]
+    root.addHandler(_StdlibBridge())
+    # Libraries' info lines (a job added, a scheduler started) would only bury ours.
+    root.setLevel(logging.WARNING)

@@ -196,7 +196,9 @@ def recover_interrupted(
         try:
             found = find_in_sent(draft)
         except Exception:  # noqa: BLE001 - unknown stays `sending`; never guess towards resending
-            log.warning("cannot check Sent folder yet", draft_id=draft.id)
+            log.warning(
+                "cannot check Sent folder yet", draft_id=draft.id, thread_id=draft.thread_id
+            )
             continue
         if found:
             done = drafts.transition(
@@ -216,7 +218,12 @@ def recover_interrupted(
                 "interrupted before the server accepted it; will retry",
                 now,
             )
-        log.info("interrupted send settled", draft_id=draft.id, found_in_sent=found)
+        log.info(
+            "interrupted send settled",
+            draft_id=draft.id,
+            thread_id=draft.thread_id,
+            found_in_sent=found,
+        )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -224,16 +231,39 @@ def _backoff(attempts: int) -> timedelta:
     return min(step, BACKOFF_CAP)
 
 
+def _approved_at(drafts: DraftRepository, draft: Draft) -> datetime:
+    """When the user last approved the draft (retries return to `approved` too)."""
+    approvals = [
+        e.at
+        for e in drafts.events(draft.id)
+        if e.to_state is DraftState.APPROVED
+        and e.from_state in {DraftState.QUEUED, DraftState.FAILED}
+    ]
+    # A draft queued for days and approved today gets its full retry time.
+    return max(approvals, default=draft.created_at)
+
+
+def _local(app: App, when: datetime, fmt: str) -> str:
+    """A time for the user to read: in the configured zone, not the store's UTC."""
+    return when.astimezone(app.settings.tz).strftime(fmt)
+
+
 def _rate_limited(app: App, draft: Draft, now: datetime) -> str:
+    # The reason names the setting, so the user knows what to raise if they disagree.
     drafts = DraftRepository(app.store)
     sending = app.settings.sending
-    if drafts.sent_since(now - timedelta(hours=1)) >= sending.max_per_hour:
-        return f"rate limit: {sending.max_per_hour} sends per hour"
+    last_hour = drafts.sent_since(now - timedelta(hours=1))
+    if last_hour >= sending.max_per_hour:
+        return (
+            f"rate limit: {last_hour} sent in the last hour (max_per_hour = {sending.max_per_hour})"
+        )
     domain = draft.to[0].domain if draft.to else ""
-    if domain and drafts.sent_since(now - timedelta(days=1), domain=domain) >= (
-        sending.max_per_domain_per_day
-    ):
-        return f"rate limit: {sending.max_per_domain_per_day} per day to {domain}"
+    last_day = drafts.sent_since(now - timedelta(days=1), domain=domain) if domain else 0
+    if last_day >= sending.max_per_domain_per_day:
+        return (
+            f"rate limit: {last_day} sent to {domain} in the last 24 hours"
+            f" (max_per_domain_per_day = {sending.max_per_domain_per_day})"
+        )
     return ""
 
 
@@ -248,7 +278,12 @@ async def send_approved(
 ) -> None:
     """Send approved drafts that are still due, inside the window and the rate limits."""
     drafts = DraftRepository(app.store)
-    for draft in drafts.find([DraftState.APPROVED]):
+    for listed in drafts.find([DraftState.APPROVED]):
+        # Sending the drafts before this one took time: re-read it, the user
+        # may have edited, snoozed or rejected it meanwhile.
+        draft = drafts.get(listed.id)
+        if draft is None or draft.state is not DraftState.APPROVED:
+            continue
         if draft.account in skip_accounts:
             report.deferred.append((draft, "its account did not sync"))
             continue
@@ -259,7 +294,7 @@ async def send_approved(
             continue
         account = app.settings.account(draft.account)
         try:
-            drafts.transition(
+            sending = drafts.transition(
                 draft.id,
                 [DraftState.APPROVED],
                 DraftState.SENDING,
@@ -269,7 +304,9 @@ async def send_approved(
             )
         except StaleStateError:
             continue
-        await _deliver(app, drafts, draft, account=account, send=send, report=report)
+        # What is stored now is what goes out: an edit can no longer land, since
+        # edits require the draft to be queued or approved.
+        await _deliver(app, drafts, sending, account=account, send=send, report=report)
     _file_pending_copies(app, drafts, file_sent_copy)
 
 
@@ -280,10 +317,10 @@ def _why_not_now(
     if view is None or not view.decision.due:
         return "thread no longer due"
     if draft.not_before is not None and draft.not_before > now:
-        return f"snoozed until {draft.not_before:%Y-%m-%d %H:%M}"
+        return f"snoozed until {_local(app, draft.not_before, '%Y-%m-%d %H:%M')}"
     retry_at = drafts.next_attempt_at(draft.id)
     if retry_at is not None and retry_at > now:
-        return f"retrying after {retry_at:%H:%M}"
+        return f"retrying after {_local(app, retry_at, '%H:%M')}"
     if not in_send_window(now, app.send_window(), app.settings.tz):
         return "outside the send window"
     return _rate_limited(app, draft, now)
@@ -314,29 +351,30 @@ async def _deliver(
                 error=exc.reason,
             )
             report.failed.append(done)
-        elif now - draft.created_at > RETRY_DEADLINE:
+        elif now - _approved_at(drafts, draft) > RETRY_DEADLINE:
             done = drafts.transition(
                 draft.id,
                 [DraftState.SENDING],
                 DraftState.FAILED,
-                f"gave up after {draft.attempts + 1} attempts: {exc.reason}",
+                f"gave up after {draft.attempts} attempts: {exc.reason}",
                 now,
                 error=exc.reason,
             )
             report.failed.append(done)
         else:
-            retry = now + _backoff(draft.attempts + 1)
+            retry = now + _backoff(draft.attempts)
+            why = f"temporary failure, retry after {_local(app, retry, '%H:%M')}: {exc.reason}"
             drafts.transition(
                 draft.id,
                 [DraftState.SENDING],
                 DraftState.APPROVED,
-                f"temporary failure, retry after {retry:%H:%M}: {exc.reason}",
+                why,
                 now,
                 error=exc.reason,
                 next_attempt_at=retry,
             )
-            report.deferred.append((draft, exc.reason))
-        log.warning("send deferred", draft_id=draft.id, error=exc.reason)
+            report.deferred.append((draft, why))
+        log.warning("send deferred", draft_id=draft.id, thread_id=draft.thread_id, error=exc.reason)
         return
     except SendError as exc:
         done = drafts.transition(
@@ -348,12 +386,12 @@ async def _deliver(
             error=exc.reason,
         )
         report.failed.append(done)
-        log.warning("send failed", draft_id=draft.id, error=exc.reason)
+        log.warning("send failed", draft_id=draft.id, thread_id=draft.thread_id, error=exc.reason)
         return
     except Exception as exc:
         # Not an answer from the server (a password command failing, a bug):
         # nothing went out, so retry, and set the draft aside if it persists.
-        log.exception("send crashed", draft_id=draft.id)
+        log.exception("send crashed", draft_id=draft.id, thread_id=draft.thread_id)
         now = app.clock()
         error = f"{type(exc).__name__}: {exc}"
         aside = app.store.record_failure(f"draft:{draft.id}", error, now, limit=FAILURE_LIMIT)
@@ -365,7 +403,7 @@ async def _deliver(
             f"could not send: {error}",
             now,
             error=error,
-            next_attempt_at=now + _backoff(draft.attempts + 1),
+            next_attempt_at=now + _backoff(draft.attempts),
         )
         if aside:
             report.failed.append(done)
@@ -396,7 +434,7 @@ def _file_pending_copies(
         try:
             file_sent_copy(draft, app.settings.account(draft.account))
         except Exception:  # noqa: BLE001 - retried next cycle; the send itself is done
-            log.warning("sent copy not filed yet", draft_id=draft.id)
+            log.warning("sent copy not filed yet", draft_id=draft.id, thread_id=draft.thread_id)
             continue
         drafts.set_values(draft.id, sent_copy_pending=False)
 

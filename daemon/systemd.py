@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -58,4 +59,6 @@ class Notifier:
         self.notify("STOPPING=1", "STATUS=stopping")
 
     def reloading(self) -> None:
-        self.notify("RELOADING=1", "STATUS=reloading configuration")
+        # systemd 253+ wants the reload's start on CLOCK_MONOTONIC with RELOADING=1.
+        usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        self.notify("RELOADING=1", f"MONOTONIC_USEC={usec}", "STATUS=reloading configuration")
