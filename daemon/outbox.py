@@ -19,6 +19,7 @@ import structlog
 from daemon.compose import ComposeRequest, Identity, compose
 from daemon.domain import Draft, DraftState, SendWindow
 from daemon.mail.smtp import SendError, TemporarySendError
+from daemon.service import FAILURE_LIMIT
 from daemon.store.drafts import DraftRepository, StaleStateError
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ SENDING_STALE_AFTER = timedelta(minutes=5)
 RETRY_DEADLINE = timedelta(days=2)
 BACKOFF_BASE = timedelta(minutes=2)
 BACKOFF_CAP = timedelta(hours=1)
-#: An item that fails this many cycles in a row is set aside for the user.
-FAILURE_LIMIT = 3
 
 
 @dataclass(slots=True)

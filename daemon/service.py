@@ -17,13 +17,17 @@ from daemon.store.repository import ThreadSummary
 from daemon.sync import SyncReport, sync_account
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
 
     from daemon.app import App
     from daemon.config import AccountConfig
-    from daemon.domain import Decision, Thread
+    from daemon.domain import Decision, Rules, Thread
 
 log = structlog.get_logger(__name__)
+
+#: An item (thread, draft) that fails this many times in a row is set aside.
+FAILURE_LIMIT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +86,41 @@ def refresh_threads(app: App, account: AccountConfig, thread_ids: Iterable[str] 
     rules = app.rules(account)
     overrides = app.store.overrides(account.name)
     now = app.clock()
-    summaries = [
-        summarize(thread, decide(thread, rules, now, overrides.get(thread.id, Overrides())))
-        for thread in app.store.load_threads(account.name, ids)
-    ]
+    set_aside = app.store.set_aside()
+    summaries = []
+    for thread in app.store.load_threads(account.name, ids):
+        decision = _decide_safely(
+            app, thread, rules=rules, now=now, overrides=overrides, set_aside=set_aside
+        )
+        if decision is not None:
+            summaries.append(summarize(thread, decision))
     app.store.save_summaries(summaries)
+
+
+def _decide_safely(
+    app: App,
+    thread: Thread,
+    *,
+    rules: Rules,
+    now: datetime,
+    overrides: Mapping[str, Overrides],
+    set_aside: Mapping[str, str],
+) -> Decision | None:
+    """The runner rule: one thread that breaks the classifier never stops the others.
+
+    It is logged with its id, and after FAILURE_LIMIT failures set aside
+    (shown in `followup status`) instead of failing every cycle again.
+    """
+    item = f"thread:{thread.id}"
+    if item in set_aside:
+        return None
+    try:
+        return decide(thread, rules, now, overrides.get(thread.id, Overrides()))
+    except Exception as exc:
+        log.exception("thread skipped", thread_id=thread.id)
+        error = f"{type(exc).__name__}: {exc}"
+        app.store.record_failure(item, error, now, limit=FAILURE_LIMIT)
+        return None
 
 
 def summarize(thread: Thread, decision: Decision) -> ThreadSummary:
@@ -120,12 +154,16 @@ def thread_views(
         else {s.id for s in app.store.summaries(tracked_only=not include_all)}
     )
     views: list[ThreadView] = []
+    set_aside = app.store.set_aside()
     for account in app.settings.accounts:
         rules = app.rules(account)
         overrides = app.store.overrides(account.name)
         for thread in app.store.load_threads(account.name, wanted):
-            decision = decide(thread, rules, now, overrides.get(thread.id, Overrides()))
-            views.append(ThreadView(thread, decision))
+            decision = _decide_safely(
+                app, thread, rules=rules, now=now, overrides=overrides, set_aside=set_aside
+            )
+            if decision is not None:
+                views.append(ThreadView(thread, decision))
     views.sort(key=lambda v: (v.thread.last_activity_at, v.thread.id), reverse=True)
     return views
 
