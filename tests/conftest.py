@@ -34,7 +34,7 @@ def _require_rig() -> None:
     else:
         return
     # In CI a missing rig is a broken pipeline, not a reason to pass with tests skipped.
-    if os.environ.get("FOLLOWUP_REQUIRE_RIG") == "1" or os.environ.get("CI") == "true":
+    if os.environ.get("REQUIRE_MAIL_RIG") == "1" or os.environ.get("CI") == "true":
         pytest.fail(reason, pytrace=False)
     pytest.skip(reason)
 
