@@ -23,6 +23,34 @@ if TYPE_CHECKING:
 FOLLOWUP = str(Path(sys.executable).parent / "followup")
 
 
+def write_imap_config(  # noqa: PLR0917 - each argument is one line of the account
+    path: Path, rig: MailRig, login: str, address: str, root: Path, extra: str = ""
+) -> None:
+    """An account reading the rig over verified TLS as `login`, owning `address`."""
+    path.write_text(
+        f"""
+timezone = "Europe/Paris"
+[store]
+path = "{root / "state.db"}"
+[logging]
+level = "warning"
+[[accounts]]
+name = "main"
+address = "{address}"
+display_name = "Alice Moreau"
+[accounts.imap]
+host = "{rig.host}"
+port = {rig.imaps_port}
+security = "tls"
+ca_file = "{rig.ca_file}"
+username = "{rig.address(login)}"
+password = "{rig.password(login)}"
+{extra}
+""",
+        encoding="utf-8",
+    )
+
+
 @dataclass
 class World:
     """Unique users on the shared rig, and a config for the seeker's account."""
@@ -44,22 +72,7 @@ class World:
 
     def write_config(self, extra: str = "", smtp_port: int | None = None) -> None:
         rig = self.rig
-        self.config.write_text(
-            f"""
-timezone = "Europe/Paris"
-[store]
-path = "{self.root / "state.db"}"
-[[accounts]]
-name = "main"
-address = "{self.addr(self.seeker)}"
-display_name = "Alice Moreau"
-[accounts.imap]
-host = "{rig.host}"
-port = {rig.imaps_port}
-security = "tls"
-ca_file = "{rig.ca_file}"
-username = "{self.addr(self.seeker)}"
-password = "{rig.password(self.seeker)}"
+        smtp = f"""
 [accounts.smtp]
 host = "{rig.host}"
 port = {smtp_port or rig.submission_port}
@@ -67,11 +80,9 @@ security = "starttls"
 ca_file = "{rig.ca_file}"
 username = "{self.addr(self.seeker)}"
 password_command = ["echo", "{rig.password(self.seeker)}"]
-[logging]
-level = "warning"
-{extra}
-""",
-            encoding="utf-8",
+"""
+        write_imap_config(
+            self.config, rig, self.seeker, self.addr(self.seeker), self.root, smtp + extra
         )
 
     def message(  # noqa: PLR0917 - reads like the mail it builds

@@ -21,7 +21,7 @@ import pytest
 
 from daemon.store.repository import Store
 from tests.corpus.load import CORPUS, SELF_ADDRESS, load_corpus, load_message_file
-from tests.integration.conftest import FOLLOWUP
+from tests.integration.conftest import FOLLOWUP, write_imap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,30 +37,8 @@ def _config(rig: MailRig, user: str, root: Path) -> Path:
     # is fine because the account's address, not the login, says which mail is the user's.
     # Holidays match the unit corpus test's rules (France, plus 24 December 2026).
     path = root / "config.toml"
-    path.write_text(
-        f"""
-timezone = "Europe/Paris"
-[store]
-path = "{root / "state.db"}"
-[[accounts]]
-name = "main"
-address = "{SELF_ADDRESS}"
-display_name = "Alice Moreau"
-[accounts.imap]
-host = "{rig.host}"
-port = {rig.imaps_port}
-security = "tls"
-ca_file = "{rig.ca_file}"
-username = "{rig.address(user)}"
-password = "{rig.password(user)}"
-[followup]
-holidays_country = "FR"
-extra_holidays = [2026-12-24]
-[logging]
-level = "warning"
-""",
-        encoding="utf-8",
-    )
+    followup_section = '[followup]\nholidays_country = "FR"\nextra_holidays = [2026-12-24]\n'
+    write_imap_config(path, rig, user, SELF_ADDRESS, root, followup_section)
     return path
 
 
