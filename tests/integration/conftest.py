@@ -26,14 +26,16 @@ FOLLOWUP = str(Path(sys.executable).parent / "followup")
 def write_imap_config(  # noqa: PLR0917 - each argument is one line of the account
     path: Path, rig: MailRig, login: str, address: str, root: Path, extra: str = ""
 ) -> None:
-    """An account reading the rig over verified TLS as `login`, owning `address`."""
+    """An account reading the rig over verified TLS as `login`, owning `address`.
+
+    `extra` follows the [accounts.imap] table; [logging] comes last, after it
+    (tests rely on that order to find and replace sections).
+    """
     path.write_text(
         f"""
 timezone = "Europe/Paris"
 [store]
 path = "{root / "state.db"}"
-[logging]
-level = "warning"
 [[accounts]]
 name = "main"
 address = "{address}"
@@ -46,6 +48,8 @@ ca_file = "{rig.ca_file}"
 username = "{rig.address(login)}"
 password = "{rig.password(login)}"
 {extra}
+[logging]
+level = "warning"
 """,
         encoding="utf-8",
     )
@@ -81,9 +85,11 @@ ca_file = "{rig.ca_file}"
 username = "{self.addr(self.seeker)}"
 password_command = ["echo", "{rig.password(self.seeker)}"]
 """
-        write_imap_config(
-            self.config, rig, self.seeker, self.addr(self.seeker), self.root, smtp + extra
-        )
+        login, address = self.seeker, self.addr(self.seeker)
+        write_imap_config(self.config, rig, login, address, self.root, smtp)
+        if extra:
+            with self.config.open("a", encoding="utf-8") as config:
+                config.write(f"{extra}\n")
 
     def message(  # noqa: PLR0917 - reads like the mail it builds
         self,
