@@ -7,7 +7,6 @@ run gives up quickly.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import tomllib
@@ -29,6 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from daemon.domain import Stage
+from daemon.mail.net import is_loopback
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,16 +55,6 @@ def default_config_path() -> Path:
 
 def default_store_path() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME)) / "state.db"
-
-
-def is_loopback(host: str) -> bool:
-    """Plaintext is tolerated only to this machine, where nobody can listen in."""
-    if host.lower() in {"localhost", "localhost.localdomain"}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _Model(BaseModel):

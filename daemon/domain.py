@@ -133,6 +133,11 @@ class Message:
     in_sent: bool = False
 
     @property
+    def auto_submitted_flag(self) -> bool:
+        """Marked as machine-sent (RFC 3834 Auto-Submitted other than "no", X-Autoreply)."""
+        return self.auto_submitted not in {None, "no"} or self.x_autoreply
+
+    @property
     def participants(self) -> tuple[Address, ...]:
         found = (self.from_, *self.to, *self.cc)
         return tuple(a for a in found if a is not None)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from daemon.classify.reading import Kind, kind_of, thread_selves
 from daemon.compose import ComposeRequest, Identity, compose
 from daemon.domain import Draft, DraftState, SendWindow
 from daemon.mail.smtp import SendError, TemporarySendError
@@ -61,17 +62,19 @@ def in_send_window(now: datetime, window: SendWindow, tz: ZoneInfo) -> bool:
 
 
 def _other_side_replied(view: ThreadView, since: datetime, self_addresses: frozenset[str]) -> str:
-    """Name the human reply that arrived after `since`, or '' when none did."""
+    """Name the conversation message that arrived after `since`, or '' when none did.
+
+    The classifier's own reading decides what counts: auto-replies, bulk and
+    no-reply mail are not answers, exactly as for the policy.
+    """
+    selves = thread_selves(view.thread.messages, self_addresses)
     for m in reversed(view.thread.messages):
         if m.date <= since:
             break
-        sender = m.from_.addr if m.from_ else ""
-        auto = m.auto_submitted not in {None, "no"} or m.x_autoreply
-        if sender and sender not in self_addresses and not m.in_sent and not auto:
-            return (
-                f"{m.from_.name if m.from_ and m.from_.name else sender} replied on {m.date:%d %b}"
-            )
-        if sender in self_addresses or m.in_sent:
+        kind = kind_of(m, m.subject, selves)
+        if kind is Kind.HUMAN and m.from_ is not None:
+            return f"{m.from_.name or m.from_.addr} replied on {m.date:%d %b}"
+        if kind is Kind.SELF:
             return f"you wrote in the thread on {m.date:%d %b}"
     return ""
 

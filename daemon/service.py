@@ -78,23 +78,31 @@ def sync_all(app: App) -> tuple[list[SyncReport], list[AccountFailure]]:
     return reports, failures
 
 
-def refresh_threads(app: App, account: AccountConfig, thread_ids: Iterable[str] | None) -> None:
-    """Re-classify threads and cache the verdict for listing."""
+def refresh_threads(
+    app: App, account: AccountConfig, thread_ids: Iterable[str] | None
+) -> list[ThreadView]:
+    """Re-classify threads, cache the verdict for listing, and return the views."""
     ids = None if thread_ids is None else set(thread_ids)
     if ids is not None and not ids:
-        return
+        return []
+    views = _decide_threads(app, account, ids)
+    app.store.save_summaries(summarize(v.thread, v.decision) for v in views)
+    return views
+
+
+def _decide_threads(app: App, account: AccountConfig, ids: set[str] | None) -> list[ThreadView]:
     rules = app.rules(account)
     overrides = app.store.overrides(account.name)
     now = app.clock()
     set_aside = app.store.set_aside()
-    summaries = []
+    views = []
     for thread in app.store.load_threads(account.name, ids):
         decision = _decide_safely(
             app, thread, rules=rules, now=now, overrides=overrides, set_aside=set_aside
         )
         if decision is not None:
-            summaries.append(summarize(thread, decision))
-    app.store.save_summaries(summaries)
+            views.append(ThreadView(thread, decision))
+    return views
 
 
 def _decide_safely(
@@ -133,37 +141,33 @@ def summarize(thread: Thread, decision: Decision) -> ThreadSummary:
         last_activity_at=thread.last_activity_at,
         tracked=c.tracked,
         stage=c.stage if c.tracked else None,
-        summary={"language": c.language, "score": c.score},
     )
-
-
-def refresh_dirty(app: App) -> None:
-    for account in app.settings.accounts:
-        refresh_threads(app, account, app.store.dirty_threads(account.name))
 
 
 def thread_views(
     app: App, *, include_all: bool, ids: Iterable[str] | None = None
 ) -> list[ThreadView]:
-    """Live decisions at the app's `now`, so `--now` previews work."""
-    refresh_dirty(app)
-    now = app.clock()
+    """Live decisions at the app's `now`, so `--now` previews work.
+
+    Threads changed by the last sync are classified first (which caches
+    whether they are tracked); their fresh decisions are reused rather than
+    computed a second time.
+    """
+    fresh = {
+        v.thread.id: v
+        for account in app.settings.accounts
+        for v in refresh_threads(app, account, app.store.dirty_threads(account.name))
+    }
     wanted = (
         set(ids)
         if ids is not None
         else {s.id for s in app.store.summaries(tracked_only=not include_all)}
     )
-    views: list[ThreadView] = []
-    set_aside = app.store.set_aside()
-    for account in app.settings.accounts:
-        rules = app.rules(account)
-        overrides = app.store.overrides(account.name)
-        for thread in app.store.load_threads(account.name, wanted):
-            decision = _decide_safely(
-                app, thread, rules=rules, now=now, overrides=overrides, set_aside=set_aside
-            )
-            if decision is not None:
-                views.append(ThreadView(thread, decision))
+    views = [fresh[i] for i in wanted & fresh.keys()]
+    rest = wanted - fresh.keys()
+    if rest:
+        for account in app.settings.accounts:
+            views += _decide_threads(app, account, rest)
     views.sort(key=lambda v: (v.thread.last_activity_at, v.thread.id), reverse=True)
     return views
 

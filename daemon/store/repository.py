@@ -63,7 +63,6 @@ class ThreadSummary:
     last_activity_at: datetime
     tracked: bool
     stage: Stage | None
-    summary: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +90,7 @@ def _flags(text: str) -> frozenset[str]:
 def _thread_subject(messages: list[Message]) -> str:
     """The topic of the latest human message: what a reply continues."""
     for m in reversed(messages):
-        automatic = m.auto_submitted not in {None, "no"} or m.x_autoreply
-        if m.subject.strip() and not automatic:
+        if m.subject.strip() and not m.auto_submitted_flag:
             return normalize_subject(m.subject)
     return normalize_subject(messages[-1].subject)
 
@@ -429,7 +427,6 @@ class Store:
                 "last_activity_at": s.last_activity_at,
                 "tracked": s.tracked,
                 "stage": None if s.stage is None else s.stage.value,
-                "summary_json": json.dumps(s.summary, ensure_ascii=False, default=str),
                 "dirty": False,
             }
             for s in rows
@@ -459,7 +456,6 @@ class Store:
                     last_activity_at=r.last_activity_at,
                     tracked=r.tracked,
                     stage=None if r.stage is None else Stage(r.stage),
-                    summary=json.loads(r.summary_json),
                 )
                 for r in conn.execute(query)
             ]
@@ -477,7 +473,6 @@ class Store:
                 "last_activity_at": _EPOCH,
                 "tracked": False,
                 "stage": None,
-                "summary_json": "{}",
                 "dirty": True,
             }
             for tid in sorted(set(thread_ids))

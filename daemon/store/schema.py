@@ -111,7 +111,6 @@ threads = Table(
     Column("last_activity_at", UtcDateTime(), nullable=False),
     Column("tracked", Boolean, nullable=False, default=False),
     Column("stage", String),
-    Column("summary_json", Text, nullable=False, default="{}"),
     Column("dirty", Boolean, nullable=False, default=True),
 )
 
