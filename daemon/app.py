@@ -1,6 +1,7 @@
 """Composition root: settings -> store -> adapters.
 
 The only module besides the CLI that knows the concrete mail adapters.
+Templates and SMTP load when first used, so a sync never pays for them.
 """
 
 from __future__ import annotations
@@ -10,17 +11,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from daemon.business_days import business_calendar
-from daemon.compose import Templates
 from daemon.domain import Draft, Rules, SendWindow
 from daemon.mail.imap import ImapMailbox
 from daemon.mail.maildir import MaildirMailbox
-from daemon.mail.smtp import PermanentSendError, send_message
 from daemon.secrets import run_secret_command, secret_getter
 from daemon.store.repository import Store
 from daemon.sync import resolve_sent_folder
 
 if TYPE_CHECKING:
     from daemon.clock import Clock
+    from daemon.compose import Templates
     from daemon.config import AccountConfig, Settings
     from daemon.ports import Mailbox
 
@@ -78,6 +78,8 @@ class App:
 
     @cached_property
     def templates(self) -> Templates:
+        from daemon.compose import Templates  # noqa: PLC0415 - see the module docstring
+
         folder = self.settings.followup.templates_dir
         return Templates(None if folder is None else folder.expanduser())
 
@@ -91,6 +93,8 @@ class App:
         return await self.send_raw(account, draft.raw, [a.addr for a in (*draft.to, *draft.cc)])
 
     async def send_raw(self, account: AccountConfig, raw: bytes, rcpt_to: list[str]) -> str:
+        from daemon.mail.smtp import PermanentSendError, send_message  # noqa: PLC0415
+
         smtp = account.smtp
         if smtp is None:
             raise PermanentSendError(f"account {account.name} has no [accounts.smtp] section")

@@ -2,40 +2,40 @@
 
 Exit codes: 0 success, 1 a failure while working (server, network, store),
 2 bad usage or a bad configuration.
+
+Each command imports what it uses when it runs: start-up is part of every
+`followup sync`, and Jinja2, asyncio, rich and the classifier would
+otherwise cost a third of a large initial sync before any work begins.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from daemon import outbox, service
-from daemon.app import App
-from daemon.classify import describe_participant
 from daemon.clock import clock_from
-from daemon.compose import ComposeError
 from daemon.config import ConfigError, default_config_path, load_settings
-from daemon.cycle import run_cycle
-from daemon.domain import Draft, DraftState, Overrides, Stage
-from daemon.editing import EditNotSavedError, edit_draft, editable_text
+from daemon.domain import DraftState, Overrides, Stage
 from daemon.logs import configure_logging
-from daemon.store.drafts import DraftRepository, StaleStateError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rich.console import Console
+
+    from daemon.app import App
     from daemon.clock import Clock
     from daemon.config import Settings
+    from daemon.domain import Draft
+    from daemon.service import ThreadView
+    from daemon.store.drafts import DraftRepository
     from daemon.store.repository import AccountStatus, Store
 
 EXIT_FAILURE = 1
@@ -57,20 +57,13 @@ class BadConfig(click.ClickException):
         super().__init__("\n".join(lines))
 
 
-def _console() -> Console:
-    # Tables of addresses need room; pipes and CI logs get a wide page
-    # instead of rich's 80-column default.
-    probe = Console()
-    return Console(highlight=False, width=None if probe.is_terminal else 160)
-
-
 @dataclass
 class Context:
     config_path: Path
     clock: Clock
     _settings: Settings | None = None
     _app: App | None = None
-    console: Console = field(default_factory=_console)
+    _console: Console | None = None
 
     @property
     def settings(self) -> Settings:
@@ -87,8 +80,26 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
+            from daemon.app import App
+
             self._app = App.build(self.settings, self.clock)
         return self._app
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            # Tables of addresses need room; pipes and CI logs get a wide
+            # page instead of rich's 80-column default.
+            probe = Console()
+            self._console = Console(highlight=False, width=None if probe.is_terminal else 160)
+        return self._console
+
+    def drafts(self) -> DraftRepository:
+        from daemon.store.drafts import DraftRepository
+
+        return DraftRepository(self.app.store)
 
     def close(self) -> None:
         if self._app is not None:
@@ -152,6 +163,8 @@ def _local(value: datetime | None, settings: Settings) -> str:
 @pass_ctx
 def sync(state: Context) -> None:
     """Sync every account once, then exit."""
+    from daemon import service
+
     reports, failures = service.sync_all(state.app)
     for report in reports:
         for f in report.folders:
@@ -182,6 +195,10 @@ def threads() -> None:
 @pass_ctx
 def threads_list(state: Context, include_all: bool, as_json: bool) -> None:
     """Recruiting threads: stage, people, last activity, next follow-up."""
+    from rich.table import Table
+
+    from daemon import service
+
     views = service.thread_views(state.app, include_all=include_all)
     # Threads waiting on the user come first: they are the user's move.
     views.sort(key=lambda v: not v.decision.waiting_on_you)
@@ -232,6 +249,8 @@ def _resolve_thread(state: Context, prefix: str) -> str:
 @pass_ctx
 def threads_show(state: Context, thread_id: str, as_json: bool) -> None:
     """The thread's messages and the evidence behind every decision."""
+    from daemon import service
+
     tid = _resolve_thread(state, thread_id)
     (view,) = service.thread_views(state.app, include_all=True, ids=[tid])
     if as_json:
@@ -240,7 +259,9 @@ def threads_show(state: Context, thread_id: str, as_json: bool) -> None:
     _print_thread(state, view)
 
 
-def _print_thread(state: Context, view: service.ThreadView) -> None:
+def _print_thread(state: Context, view: ThreadView) -> None:
+    from daemon.classify import describe_participant
+
     settings = state.settings
     d = view.decision
     c = d.classification
@@ -289,6 +310,8 @@ def threads_set(
     mute: bool | None,
 ) -> None:
     """Correct the manager, HR, stage, or mute a thread. Overrides always win."""
+    from daemon import service
+
     for addr in (manager, *hr):
         if addr is not None and ("@" not in addr or any(ch.isspace() for ch in addr)):
             raise click.BadParameter(f"{addr!r} is not an e-mail address")
@@ -313,6 +336,8 @@ def threads_set(
 @pass_ctx
 def plan(state: Context, as_json: bool) -> None:
     """What would be queued now (or at --now), and why."""
+    from daemon import service
+
     views = service.plan_all(state.app)
     if as_json:
         _json_out([service.view_json(v) for v in views])
@@ -330,6 +355,8 @@ def plan(state: Context, as_json: bool) -> None:
 @pass_ctx
 def check_config(state: Context) -> None:
     """Validate the configuration and try each login."""
+    from daemon.compose import ComposeError
+
     settings = state.settings
     click.echo(f"{state.config_path}: valid ({len(settings.accounts)} account(s))")
     failed = False
@@ -365,7 +392,7 @@ def check_config(state: Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, directory: Path | None) -> None:
     """Run followup on a generated sample mailbox: no server, no account."""
-    from daemon.demo import run_demo  # noqa: PLC0415 - keeps the demo data off normal start-up
+    from daemon.demo import run_demo
 
     state: Context = ctx.obj
     run_demo(directory, clock=state.clock, console=state.console, run=_run_nested)
@@ -420,7 +447,7 @@ def _draft_json(draft: Draft) -> dict[str, Any]:
 
 
 def _get_draft(state: Context, draft_id: int) -> Draft:
-    draft = DraftRepository(state.app.store).get(draft_id)
+    draft = state.drafts().get(draft_id)
     if draft is None:
         raise Failure(f"no draft {draft_id}; see `followup queue list`")
     return draft
@@ -432,8 +459,10 @@ def _get_draft(state: Context, draft_id: int) -> Draft:
 @pass_ctx
 def queue_list(state: Context, states: tuple[str, ...], as_json: bool) -> None:
     """Drafts, newest last; all states unless --state is given."""
+    from rich.table import Table
+
     wanted = [DraftState(s) for s in states] or None
-    drafts = DraftRepository(state.app.store).find(wanted)
+    drafts = state.drafts().find(wanted)
     if as_json:
         _json_out([_draft_json(d) for d in drafts])
         return
@@ -464,8 +493,10 @@ def queue_list(state: Context, states: tuple[str, ...], as_json: bool) -> None:
 @pass_ctx
 def queue_show(state: Context, draft_id: int) -> None:
     """Why the draft was queued, its history, and the message (body decoded) as it will go."""
+    from daemon.editing import editable_text
+
     draft = _get_draft(state, draft_id)
-    repo = DraftRepository(state.app.store)
+    repo = state.drafts()
     click.echo(f"draft {draft.id}: {draft.state.value} (thread {draft.thread_id})")
     click.echo(f"why: {draft.reason}")
     if draft.language_fallback:
@@ -479,6 +510,8 @@ def queue_show(state: Context, draft_id: int) -> None:
 
 
 def _each(ids: tuple[int, ...], action: Callable[[int], Draft], verb: str) -> None:
+    from daemon.store.drafts import StaleStateError
+
     problems = 0
     for draft_id in ids:
         try:
@@ -499,6 +532,8 @@ def _each(ids: tuple[int, ...], action: Callable[[int], Draft], verb: str) -> No
 @pass_ctx
 def queue_approve(state: Context, ids: tuple[int, ...]) -> None:
     """Approve drafts; the next cycle sends them (inside the send window)."""
+    from daemon import outbox
+
     _each(ids, lambda i: outbox.approve(state.app, i), "approved")
 
 
@@ -508,6 +543,8 @@ def queue_approve(state: Context, ids: tuple[int, ...]) -> None:
 @pass_ctx
 def queue_reject(state: Context, ids: tuple[int, ...], reason: str) -> None:
     """Reject drafts; they are never sent."""
+    from daemon import outbox
+
     _each(ids, lambda i: outbox.reject(state.app, i, reason), "rejected")
 
 
@@ -517,13 +554,15 @@ def queue_reject(state: Context, ids: tuple[int, ...], reason: str) -> None:
 @pass_ctx
 def queue_snooze(state: Context, draft_id: int, until: str) -> None:
     """Hold a draft until TIME, even once approved."""
+    from daemon.store.drafts import StaleStateError
+
     when = _parse_time(until, "--until")
     draft = _get_draft(state, draft_id)
     if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
         raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be snoozed")
     try:
         # A state-checked write: a draft the daemon sent meanwhile is not "snoozed".
-        DraftRepository(state.app.store).transition(
+        state.drafts().transition(
             draft_id,
             [draft.state],
             draft.state,
@@ -541,6 +580,8 @@ def queue_snooze(state: Context, draft_id: int, until: str) -> None:
 @pass_ctx
 def queue_edit(state: Context, draft_id: int) -> None:
     """Edit the message in $VISUAL/$EDITOR; recipients may be changed."""
+    from daemon.editing import EditNotSavedError, edit_draft
+
     draft = _get_draft(state, draft_id)
     try:
         updated = edit_draft(state.app, draft)
@@ -560,8 +601,12 @@ def queue_edit(state: Context, draft_id: int) -> None:
 @pass_ctx
 def run(state: Context, once: bool) -> None:
     """Sync, plan, queue, and send approved follow-ups."""
+    import asyncio
+
+    from daemon.cycle import run_cycle
+
     if not once:
-        from daemon.runner import run_forever  # noqa: PLC0415 - the scheduler loads only here
+        from daemon.runner import run_forever
 
         sys.exit(run_forever(state.config_path, state.clock, state.settings))
     report, failed = asyncio.run(run_cycle(state.app))
@@ -621,7 +666,7 @@ def _status_data(state: Context) -> dict[str, Any]:
         _account_json(a.name, statuses.get(a.name), store, running=running)
         for a in state.settings.accounts
     ]
-    drafts = DraftRepository(store)
+    drafts = state.drafts()
     attention = [
         f"draft {d.id} failed: {d.error or d.reason}" for d in drafts.find([DraftState.FAILED])
     ]

@@ -36,6 +36,7 @@ KILLED = 70
 CRASHING_FOLLOWUP = """
 import os, sys
 import daemon.app
+import daemon.mail.smtp
 
 def killed(*_args, **_kwargs):
     os._exit(int(os.environ["KILLED_STATUS"]))
@@ -43,7 +44,7 @@ def killed(*_args, **_kwargs):
 point = sys.argv[1]
 if point == "before-accept":
     # The draft is already `sending`; the SMTP transaction never starts.
-    daemon.app.send_message = killed
+    daemon.mail.smtp.send_message = killed
 elif point == "after-accept":
     # The server accepted and the draft is `sent`; its Sent copy is not filed yet.
     daemon.app.App.file_sent_copy = killed
