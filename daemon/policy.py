@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from daemon.business_days import add_business_days, start_of_day
-from daemon.classify.analysis import Analysis, analyse
+from daemon.classify.analysis import Analysis, analyse, analyse_tracked
 from daemon.classify.reading import Kind
 from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
@@ -86,8 +86,8 @@ def plan(
     decisions = []
     for thread in threads:
         corrected = overrides.get(thread.id, _NO_OVERRIDES)
-        analysis = analyse(thread, selves, corrected)
-        if analysis.classification.tracked:
+        analysis = analyse_tracked(thread, selves, corrected)
+        if analysis is not None:
             decisions.append(_decide(analysis, rules, now, corrected))
     return decisions
 

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from daemon.classify.dates import parse_ooo_return_date, promised_deadline
 from daemon.classify.language import OTHER, SUPPORTED, detect_language
-from daemon.classify.reading import Kind, Reading, read_thread, thread_selves
+from daemon.classify.reading import Kind, Reading, has_bulk, read_thread, thread_selves
 from daemon.classify.roles import assign_roles
 from daemon.classify.stage import as_of, detect_stage, interview_from_text, latest_interview
 from daemon.classify.tracking import (
     TRACKED_THRESHOLD,
+    could_be_tracked,
     hard_exclusion,
     might_be_recruiting,
     score_thread,
@@ -172,10 +173,11 @@ def _untracked(
 
 
 def analyse(thread: Thread, self_addresses: frozenset[str], overrides: Overrides) -> Analysis:
+    """The thread read once; an untracked thread keeps the evidence of why."""
     overrides = normalized_overrides(overrides)
     selves = thread_selves(thread.messages, self_addresses)
     readings = tuple(read_thread(thread.messages, selves))
-    corrected = bool(overrides.manager or overrides.hr or overrides.stage)
+    corrected = _corrected(overrides)
     if not readings:
         return _untracked(
             thread.id, readings, selves, (Evidence("empty", "no messages", -100.0),), 0.0
@@ -187,13 +189,60 @@ def analyse(thread: Thread, self_addresses: frozenset[str], overrides: Overrides
         nothing = Evidence("no_vocabulary", "nothing about recruiting", 0.0)
         return _untracked(thread.id, readings, selves, (nothing,), 0.0)
     interview = latest_interview(readings)
+    return _scored(thread.id, readings, selves, overrides, interview=interview, excluded=excluded)
+
+
+def analyse_tracked(
+    thread: Thread, self_addresses: frozenset[str], overrides: Overrides
+) -> Analysis | None:
+    """`analyse` for a tracked thread; None for any other, told as cheaply as possible.
+
+    Planning drops untracked threads, so why they are not tracked is never
+    worked out here: `analyse` says it when someone asks.
+    """
+    overrides = normalized_overrides(overrides)
+    if _corrected(overrides):
+        return analyse(thread, self_addresses, overrides)
+    selves = thread_selves(thread.messages, self_addresses)
+    # Half of a mailbox is list mail: its header fields rule it out unread.
+    if has_bulk(thread.messages, selves):
+        return None
+    readings = tuple(read_thread(thread.messages, selves))
+    if (
+        not readings
+        or hard_exclusion(readings, selves) is not None
+        or not might_be_recruiting(readings, selves)
+    ):
+        return None
+    interview = latest_interview(readings)
+    if not could_be_tracked(readings, selves, interview):
+        return None
+    analysis = _scored(thread.id, readings, selves, overrides, interview=interview, excluded=None)
+    return analysis if analysis.classification.tracked else None
+
+
+def _corrected(overrides: Overrides) -> bool:
+    """The user corrected the thread's people or stage: it is tracked whatever it says."""
+    return bool(overrides.manager or overrides.hr or overrides.stage)
+
+
+def _scored(
+    thread_id: str,
+    readings: tuple[Reading, ...],
+    selves: frozenset[str],
+    overrides: Overrides,
+    *,
+    interview: CalendarEvent | None,
+    excluded: Evidence | None,
+) -> Analysis:
+    """A thread that may be recruiting, after its evidence is weighed."""
     score, evidence = score_thread(readings, selves, interview)
-    language = _language(readings)
     if excluded is not None:
         evidence = (excluded, *evidence)
-    tracked = corrected or score >= TRACKED_THRESHOLD
+    tracked = _corrected(overrides) or score >= TRACKED_THRESHOLD
     if not tracked:
-        return _untracked(thread.id, readings, selves, _decisive_first(evidence, score), score)
+        return _untracked(thread_id, readings, selves, _decisive_first(evidence, score), score)
+    language = _language(readings)
     stage, stage_evidence, interview = _stage(readings, overrides, interview, language)
     classification = Classification(
         tracked=True,
@@ -211,7 +260,7 @@ def analyse(thread: Thread, self_addresses: frozenset[str], overrides: Overrides
         classification = as_of(classification, last.message.date)
     ask, promise = _pending(readings, language)
     absences = _absences(readings, language)
-    return Analysis(thread.id, classification, readings, selves, ask, promise, absences)
+    return Analysis(thread_id, classification, readings, selves, ask, promise, absences)
 
 
 def _stage(

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from daemon.classify.senders import is_noreply
-from daemon.classify.text import normalize, own_text
-from daemon.classify.vocabulary import OOO_SUBJECT
+from daemon.classify.text import normalize, own_text, signature_lines
+from daemon.classify.vocabulary import ANCHORS, OOO_SUBJECT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Set as AbstractSet
 
     from daemon.classify.lexicon import Lexicon
     from daemon.domain import Message
@@ -39,7 +40,8 @@ class Reading:
 
     `body` is the whole normalized body (empty for bulk mail); the sender's
     own words are only separated from the quoted history when asked for,
-    since most mail is ruled out before that.
+    since most mail is ruled out before that. The `*anchors` sets hold the
+    stems and lexicon anchors found in a text (see `ANCHORS`).
     """
 
     message: Message
@@ -47,15 +49,28 @@ class Reading:
     sender: str
     subject: str
     body: str
+    subject_anchors: frozenset[str]
+    _body_anchors: frozenset[str] | None = None
     _own: str | None = None
     _flat: str | None = None
-    _found: dict[int, re.Match[str] | None] = field(default_factory=dict)
+    _anchors: frozenset[str] | None = None
+    _signature: list[str] | None = None
+    _subject_is_new: bool | None = None
+    _found: dict[Lexicon, re.Match[str] | None] = field(default_factory=dict)
+    _in_subject: dict[Lexicon, re.Match[str] | None] = field(default_factory=dict)
+
+    @property
+    def body_anchors(self) -> frozenset[str]:
+        """The anchors in the whole `body`, quotes included."""
+        if self._body_anchors is None:
+            self._body_anchors = ANCHORS.found(self.body)
+        return self._body_anchors
 
     @property
     def own(self) -> str:
         """What the sender wrote, without quotes and forwarded history."""
         if self._own is None:
-            self._own = own_text(self.body)
+            self._own = own_text(self.body, self.body_anchors)
         return self._own
 
     @property
@@ -65,17 +80,53 @@ class Reading:
             self._flat = self.own.replace("\n", " ")
         return self._flat
 
+    @property
+    def anchors(self) -> frozenset[str]:
+        """The anchors in `flat`, where the lexicons are searched."""
+        if self._anchors is None:
+            # Anchors hold no white space, so `flat` has those of `own`, and
+            # `own` is most often the body itself, whose anchors are known.
+            whole = self.own is self.body
+            self._anchors = self.body_anchors if whole else ANCHORS.found(self.flat)
+        return self._anchors
+
+    @property
+    def signature(self) -> list[str]:
+        """The lines of `own` that can hold the sender's title."""
+        if self._signature is None:
+            self._signature = signature_lines(self.own)
+        return self._signature
+
     def find(self, lexicon: Lexicon) -> re.Match[str] | None:
         """`lexicon` in the message's own words; each lexicon is searched once."""
-        key = id(lexicon)
-        if key not in self._found:
-            self._found[key] = lexicon.search(self.flat)
-        return self._found[key]
+        if not lexicon.anchored_in(self.anchors):
+            return None
+        if lexicon not in self._found:
+            self._found[lexicon] = lexicon.compiled.search(self.flat)
+        return self._found[lexicon]
+
+    def find_in_part(self, lexicon: Lexicon, part: str) -> re.Match[str] | None:
+        """`lexicon` in `part` of `own`, such as a line or a clause around a name.
+
+        `part` must not hold a line break, so that its anchors are among
+        the message's: a message without any of them is not searched again.
+        """
+        return lexicon.search(part) if lexicon.anchored_in(self.anchors) else None
+
+    def find_in_subject(self, lexicon: Lexicon) -> re.Match[str] | None:
+        """`lexicon` in the subject, when this message gave it (see `subject_is_new`)."""
+        if not lexicon.anchored_in(self.subject_anchors) or not self.subject_is_new:
+            return None
+        if lexicon not in self._in_subject:
+            self._in_subject[lexicon] = lexicon.compiled.search(self.subject)
+        return self._in_subject[lexicon]
 
     @property
     def subject_is_new(self) -> bool:
         """The subject was written for this message, not carried over by a reply."""
-        return _REPLY_OR_FORWARD.match(self.subject) is None
+        if self._subject_is_new is None:
+            self._subject_is_new = _REPLY_OR_FORWARD.match(self.subject) is None
+        return self._subject_is_new
 
 
 def thread_selves(messages: Iterable[Message], self_addresses: frozenset[str]) -> frozenset[str]:
@@ -84,13 +135,16 @@ def thread_selves(messages: Iterable[Message], self_addresses: frozenset[str]) -
     return self_addresses | sent_from if sent_from else self_addresses
 
 
-def is_auto_reply(message: Message, subject: str) -> bool:
-    """RFC 3834 auto-replies, X-Autoreply, and out-of-office subjects."""
+def is_auto_reply(message: Message, subject: str, found: AbstractSet[str] | None = None) -> bool:
+    """RFC 3834 auto-replies, X-Autoreply, and out-of-office subjects.
+
+    `found` holds the anchors in `subject` when they are known.
+    """
     submitted = message.auto_submitted
     return (
         message.x_autoreply
         or (submitted is not None and submitted.startswith("auto-replied"))
-        or OOO_SUBJECT.search(subject) is not None
+        or OOO_SUBJECT.search(subject, found) is not None
     )
 
 
@@ -105,8 +159,13 @@ def bulk_marker(message: Message) -> str | None:
     return None
 
 
-def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
-    if is_auto_reply(message, subject):
+def kind_of(
+    message: Message,
+    subject: str,
+    selves: frozenset[str],
+    found: AbstractSet[str] | None = None,
+) -> Kind:
+    if is_auto_reply(message, subject, found):
         return Kind.AUTO_REPLY
     sender = message.from_
     if message.in_sent or (sender is not None and sender.addr in selves):
@@ -120,13 +179,23 @@ def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
     return Kind.HUMAN
 
 
+def has_bulk(messages: Iterable[Message], selves: frozenset[str]) -> bool:
+    """Whether `read_thread` would find list or bulk mail, known before any body is read."""
+    return any(
+        bulk_marker(message) is not None
+        and kind_of(message, normalize(message.subject), selves) is Kind.BULK
+        for message in messages
+    )
+
+
 def read_thread(messages: Iterable[Message], selves: frozenset[str]) -> list[Reading]:
     """Messages oldest first (ties broken by key, so sync order never matters)."""
     readings = []
     for message in sorted(messages, key=lambda m: (m.date, m.key)):
         subject = normalize(message.subject)
-        kind = kind_of(message, subject, selves)
+        found = ANCHORS.found(subject)
+        kind = kind_of(message, subject, selves, found)
         body = "" if kind is Kind.BULK else normalize(message.body_text)
         sender = message.from_.addr if message.from_ is not None else ""
-        readings.append(Reading(message, kind, sender, subject, body))
+        readings.append(Reading(message, kind, sender, subject, body, found))
     return readings

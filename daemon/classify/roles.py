@@ -19,7 +19,6 @@ from daemon.classify.text import (
     first_name,
     normalize,
     original_line,
-    signature_lines,
 )
 from daemon.classify.vocabulary import (
     AGENCY,
@@ -132,8 +131,8 @@ def _collect(roster: _Roster, readings: Sequence[Reading], interview: CalendarEv
 
 def _signature_titles(person: _Person, reading: Reading) -> None:
     message = reading.message
-    for line in signature_lines(reading.own):
-        hr, hm = HR_TITLE.search(line), HM_TITLE.search(line)
+    for line in reading.signature:
+        hr, hm = reading.find_in_part(HR_TITLE, line), reading.find_in_part(HM_TITLE, line)
         if hr is None and hm is None:
             continue
         title = original_line(message.body_text, line)
@@ -169,6 +168,8 @@ def _mentions(text: str, term: str) -> list[int]:
 
 
 def _introductions(terms: list[tuple[_Person, str]], reading: Reading) -> None:
+    if not (HR_INTRO.anchored_in(reading.anchors) or HM_INTRO.anchored_in(reading.anchors)):
+        return
     text = reading.own
     message = reading.message
     where = f"the introduction in {_whose(reading)} message of {short_date(message.date)}"
@@ -177,10 +178,11 @@ def _introductions(terms: list[tuple[_Person, str]], reading: Reading) -> None:
             before = clause_before(text, start)
             if GREETING.search(before) is not None:
                 continue
+            # Anchors hold no space, so those in `around` are the message's.
             around = before + " " + clause_after(text, start + len(term))
-            if HR_INTRO.search(around) is not None:
+            if reading.find_in_part(HR_INTRO, around) is not None:
                 person.introduce(Role.HR, where, message.key)
-            elif HM_INTRO.search(around) is not None:
+            elif reading.find_in_part(HM_INTRO, around) is not None:
                 person.introduce(Role.HIRING_MANAGER, where, message.key)
 
 

@@ -62,9 +62,7 @@ def _signal(reading: Reading) -> tuple[Stage, str, str] | None:
     else:
         return None
     for lexicon, stage, label in signals:
-        match = reading.find(lexicon) or (
-            lexicon.search(reading.subject) if reading.subject_is_new else None
-        )
+        match = reading.find(lexicon) or reading.find_in_subject(lexicon)
         if match is not None:
             return stage, label, match.group()
     if reading.kind is not Kind.SELF and any(not e.cancelled for e in reading.message.calendar):

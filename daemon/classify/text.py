@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from daemon.classify.vocabulary import QUOTE_HEADER, SIGN_OFF
+
+if TYPE_CHECKING:
+    from collections.abc import Set as AbstractSet
 
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00a0": " ", "\u202f": " ", "\r": ""})
 _FOLDED = ("\u2019", "\u2018", "\u00a0", "\u202f", "\r")
-#: Every quote header contains one of these; most bodies contain none.
-_QUOTE_HINTS = (
-    "wrote",
-    "écrit",
-    "schrieb",
-    "escribió",
-    "--",
-    "__",
-    "sent:",
-    "envoy",
-    "gesendet",
-    "enviado",
-    "date",
-    "fecha",
-)
 #: Signature lines are short; a long line is prose even if it names a title.
 MAX_SIGNATURE_LINE = 80
 _SIGNATURE_LINES = 6
@@ -35,13 +25,14 @@ def normalize(text: str) -> str:
     return lowered
 
 
-def own_text(normalized: str) -> str:
-    """The part of a normalized body its sender wrote: no quotes, no history."""
-    match = None
-    for hint in _QUOTE_HINTS:
-        if hint in normalized:
-            match = QUOTE_HEADER.search(normalized)
-            break
+def own_text(normalized: str, found: AbstractSet[str] | None = None) -> str:
+    """The part of a normalized body its sender wrote: no quotes, no history.
+
+    `found` holds the anchors in `normalized` when they are known (see
+    `daemon.classify.lexicon.Anchors`). The body itself is returned when
+    nothing is cut.
+    """
+    match = QUOTE_HEADER.search(normalized, found)
     if match is not None:
         normalized = normalized[: match.start()]
     if ">" not in normalized:

@@ -17,7 +17,7 @@ from daemon.classify.senders import (
     organisation,
     scheduler_brand,
 )
-from daemon.classify.text import original_line, signature_lines
+from daemon.classify.text import original_line
 from daemon.classify.vocabulary import (
     AGENCY,
     APPLICATION_RECEIVED,
@@ -39,13 +39,21 @@ from daemon.classify.wording import short_date
 from daemon.domain import Evidence
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Sequence
 
     from daemon.classify.lexicon import Lexicon
     from daemon.domain import CalendarEvent
 
 TRACKED_THRESHOLD = 3.0
+_ATS = 3.0
+_SCHEDULER = 2.0
+_HR_TITLE = 2.5
+_SUBJECT = 1.5
+_VOCABULARY = 1.0
 _BODY_CAP = 3
+_JOB_ALERT = -4.0
+_PERSONAL = -3.0
 _PERSONAL_CAP = 2
 _INTERVIEW_WORDS = (
     "interview",
@@ -88,10 +96,10 @@ def might_be_recruiting(readings: Sequence[Reading], selves: frozenset[str]) -> 
             addr = address.addr
             if ats_brand(addr) or scheduler_brand(addr) or hr_local_part(addr):
                 return True
-        for text in (reading.subject, reading.body):
-            for stem in CORE_STEMS:
-                if stem in text:
-                    return True
+        if not CORE_STEMS.isdisjoint(reading.subject_anchors):
+            return True
+        if not CORE_STEMS.isdisjoint(reading.body_anchors):
+            return True
     return False
 
 
@@ -138,16 +146,21 @@ def _senders(score: _Score, readings: Sequence[Reading]) -> None:
                 continue
             brand = ats_brand(address.addr)
             if brand is not None:
-                score.once("ats", f"sent through {brand} ({address.addr})", 3.0, message.key)
+                score.once("ats", f"sent through {brand} ({address.addr})", _ATS, message.key)
             brand = scheduler_brand(address.addr)
             if brand is not None:
-                score.once("scheduler", f"scheduled with {brand}", 2.0, message.key)
-        if reading.kind is Kind.HUMAN:
-            for line in signature_lines(reading.own):
-                if HR_TITLE.search(line):
-                    title = original_line(message.body_text, line)
-                    score.once("hr_title", f"recruiting title '{title}'", 2.5, message.key)
-                    break
+                score.once("scheduler", f"scheduled with {brand}", _SCHEDULER, message.key)
+        if reading.kind is Kind.HUMAN and (line := _hr_title(reading)) is not None:
+            title = original_line(message.body_text, line)
+            score.once("hr_title", f"recruiting title '{title}'", _HR_TITLE, message.key)
+
+
+def _hr_title(reading: Reading) -> str | None:
+    """The signature line that gives the sender a recruiting title."""
+    for line in reading.signature:
+        if reading.find_in_part(HR_TITLE, line):
+            return line
+    return None
 
 
 def _role_addresses(score: _Score, readings: Sequence[Reading], selves: frozenset[str]) -> None:
@@ -168,21 +181,37 @@ def _phrases(score: _Score, readings: Sequence[Reading]) -> None:
             continue
         message = reading.message
         when = short_date(message.date)
-        if reading.subject_is_new and (hit := SUBJECT_RECRUITING.search(reading.subject)):
-            score.once("subject", f"'{hit.group()}' in the subject", 1.5, message.key)
-        for match in BODY_RECRUITING.finditer(reading.flat):
-            if len(body_hits) < _BODY_CAP and match.group() not in body_hits:
-                body_hits.add(match.group())
-                score.add("vocabulary", f"'{match.group()}' on {when}", 1.0, message.key)
+        if hit := reading.find_in_subject(SUBJECT_RECRUITING):
+            score.once("subject", f"'{hit.group()}' in the subject", _SUBJECT, message.key)
+        for match in _new_vocabulary(reading, body_hits):
+            body_hits.add(match.group())
+            score.add("vocabulary", f"'{match.group()}' on {when}", _VOCABULARY, message.key)
         phrases = _SELF_PHRASES if reading.kind is Kind.SELF else _OTHER_PHRASES
         for lexicon, weight, label in phrases:
             if hit := reading.find(lexicon):
                 score.once(label, f"{label}: '{hit.group()}' on {when}", weight, message.key)
         if reading.kind is not Kind.SELF and (hit := reading.find(JOB_ALERT)):
-            score.once("job_alert", f"job alert or newsletter: '{hit.group()}'", -4.0, message.key)
+            detail = f"job alert or newsletter: '{hit.group()}'"
+            score.once("job_alert", detail, _JOB_ALERT, message.key)
         if personal_hits < _PERSONAL_CAP and (hit := reading.find(PERSONAL)):
             personal_hits += 1
-            score.add("personal", f"personal wording: '{hit.group()}'", -3.0, message.key)
+            score.add("personal", f"personal wording: '{hit.group()}'", _PERSONAL, message.key)
+
+
+def _new_vocabulary(reading: Reading, counted: set[str]) -> list[re.Match[str]]:
+    """Recruiting words of `reading` not in `counted`, while fewer than `_BODY_CAP` are."""
+    room = _BODY_CAP - len(counted)
+    found: list[re.Match[str]] = []
+    if room <= 0:
+        return found
+    seen = set(counted)
+    for match in BODY_RECRUITING.finditer(reading.flat, reading.anchors):
+        if match.group() not in seen:
+            seen.add(match.group())
+            found.append(match)
+            if len(found) == room:
+                break
+    return found
 
 
 def _calendar(score: _Score, interview: CalendarEvent | None) -> None:
@@ -213,6 +242,66 @@ def _forwarded(score: _Score, readings: Sequence[Reading]) -> None:
     first = next((r for r in readings if r.kind is not Kind.AUTO_REPLY), None)
     if first is not None and first.kind is Kind.HUMAN and first.subject.startswith(("fwd:", "fw:")):
         score.add("forwarded", "starts with mail forwarded to you", -1.0, first.message.key)
+
+
+def could_be_tracked(
+    readings: Sequence[Reading], selves: frozenset[str], interview: CalendarEvent | None
+) -> bool:
+    """Whether `score_thread` may reach `TRACKED_THRESHOLD`; False is certain.
+
+    Planning asks this to rule most mail out before weighing it. A phrase
+    counts at full weight wherever one of its lexicon's anchors is in the
+    message (all found in one pass), so few patterns run; the other signals
+    are read as `score_thread` reads them. Every signal there needs its
+    counterpart here, at no less than its weight.
+    """
+    bound = _Score()
+    for reading in readings:
+        if reading.kind is not Kind.AUTO_REPLY:
+            _may_say(bound, reading)
+    _role_addresses(bound, readings, selves)
+    _calendar(bound, interview)
+    _circle(bound, readings, selves)
+    _forwarded(bound, readings)
+    if bound.total < TRACKED_THRESHOLD:
+        return False
+    # Only a search tells whether the negative phrases are there.
+    return bound.total + _negative_phrases(readings) >= TRACKED_THRESHOLD
+
+
+def _may_say(bound: _Score, reading: Reading) -> None:
+    """Each positive signal that one message's addresses and anchors leave possible."""
+    found = reading.anchors
+    if reading.kind in (Kind.HUMAN, Kind.AUTOMATED):
+        message = reading.message
+        for address in (message.from_, message.sender, *message.reply_to):
+            if address is not None and ats_brand(address.addr) is not None:
+                bound.once("ats", "", _ATS)
+            if address is not None and scheduler_brand(address.addr) is not None:
+                bound.once("scheduler", "", _SCHEDULER)
+    # Exact, to let `_circle` count a personal or colleague's thread down.
+    if reading.kind is Kind.HUMAN and _hr_title(reading) is not None:
+        bound.once("hr_title", "", _HR_TITLE)
+    if reading.find_in_subject(SUBJECT_RECRUITING):
+        bound.once("subject", "", _SUBJECT)
+    if BODY_RECRUITING.anchored_in(found):
+        bound.once("vocabulary", "", _BODY_CAP * _VOCABULARY)
+    for lexicon, weight, label in _SELF_PHRASES if reading.kind is Kind.SELF else _OTHER_PHRASES:
+        if lexicon.anchored_in(found):
+            bound.once(label, "", weight)
+
+
+def _negative_phrases(readings: Sequence[Reading]) -> float:
+    """What job-alert and personal wording take off the score, as `_phrases` counts it."""
+    job_alert, personal = 0.0, 0
+    for reading in readings:
+        if reading.kind is Kind.AUTO_REPLY:
+            continue
+        if reading.kind is not Kind.SELF and reading.find(JOB_ALERT):
+            job_alert = _JOB_ALERT
+        if reading.find(PERSONAL):
+            personal += 1
+    return job_alert + min(personal, _PERSONAL_CAP) * _PERSONAL
 
 
 def score_thread(

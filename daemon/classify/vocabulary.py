@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from daemon.classify.lexicon import lexicon
+from daemon.classify.lexicon import Anchors, Lexicon, lexicon
 
 # --- Senders -------------------------------------------------------------------------------
 
@@ -256,50 +256,52 @@ PERSONAL = lexicon(
 
 #: Stems without which no thread is recruiting, unless its senders, role
 #: addresses or a calendar invitation say so: the cheap first look.
-CORE_STEMS = (
-    "appl",
-    "aplic",
-    "candida",
-    "interview",
-    "recruit",
-    "recrut",
-    "reclut",
-    "hiring",
-    "talent",
-    "position",
-    "posici",
-    "role",
-    "job",
-    "offer",
-    "resume",
-    "résumé",
-    "cv",
-    "screen",
-    "career",
-    "entretien",
-    "poste",
-    "embauche",
-    "emploi",
-    "offre",
-    "postul",
-    "bewerb",
-    "gespräch",
-    "stelle",
-    "personal",
-    "karriere",
-    "angebot",
-    "lebenslauf",
-    "absage",
-    "einladung",
-    "entrevista",
-    "puesto",
-    "vacan",
-    "selecci",
-    "oferta",
-    "empleo",
-    "currículum",
-    "contrat",
-    "vertrag",
+CORE_STEMS = frozenset(
+    (
+        "appl",
+        "aplic",
+        "candida",
+        "interview",
+        "recruit",
+        "recrut",
+        "reclut",
+        "hiring",
+        "talent",
+        "position",
+        "posici",
+        "role",
+        "job",
+        "offer",
+        "resume",
+        "résumé",
+        "cv",
+        "screen",
+        "career",
+        "entretien",
+        "poste",
+        "embauche",
+        "emploi",
+        "offre",
+        "postul",
+        "bewerb",
+        "gespräch",
+        "stelle",
+        "personal",
+        "karriere",
+        "angebot",
+        "lebenslauf",
+        "absage",
+        "einladung",
+        "entrevista",
+        "puesto",
+        "vacan",
+        "selecci",
+        "oferta",
+        "empleo",
+        "currículum",
+        "contrat",
+        "vertrag",
+    )
 )
 
 SUBJECT_RECRUITING = lexicon(
@@ -457,7 +459,8 @@ REJECTION = lexicon(
     "forward moving proceed pursu unable selected success shortlist regret filled consider "
     "candidate match closely progress fit suite reten d'autres défavorable négative "
     "correspond leider berück absage entschieden besetzt vergeben weiter engere rückmeldung "
-    "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil",
+    "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil ahead "
+    "decided chosen opted going move",
     r"(?:decided|chosen|opted) (?:not )?to (?:move|go) (?:forward|ahead) with (?:other|another|"
     r"a different|different) (?:candidates?|applicants?|profiles?)",
     r"(?:move|moving|go|going) (?:forward|ahead) with (?:other|another|a different) "
@@ -510,7 +513,8 @@ REJECTION = lexicon(
 
 OFFER = lexicon(
     "offer offre propos embauche contrat angebot anbiet arbeitsvertrag oferta ofrec propuesta "
-    "complace alegra encantados gustaría",
+    "complace alegra encantados gustaría pleased delighted happy thrilled excited glad heureu "
+    "ravi",
     r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|offer|make) you "
     r"(?:an? )?(?:formal |verbal |written )?(?:offer|the position|the role)",
     r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|make) (?:an? )?"
@@ -542,7 +546,7 @@ OFFER = lexicon(
 WITHDRAWAL = lexicon(
     "withdraw accept interested available pursue remove decline retir accepté accepter "
     "disponible intéress décliner zurück ziehe angebot interesse absagen aceptado acepté interesad "
-    "interesa declinar",
+    "interesa declinar longer",
     r"withdraw(?:ing)? (?:my|from the) (?:application|candidacy|process)",
     r"withdraw(?:ing)? my",
     r"(?:have )?(?:accepted|accept) (?:an|another) (?:offer|position|role)",
@@ -577,8 +581,9 @@ SELF_ACCEPTS_OFFER = lexicon(
 )
 
 CLOSED = lexicon(
-    "position role requisition hiring freeze poste recrutement stelle einstellungsstopp "
-    "proceso puesto congelaci opening",
+    # The state words: "position" and "role" are in nearly every recruiting mail.
+    "closed cancel hold withdrawn freeze annulé gelé suspend fermé gestrichen zurückgezogen "
+    "eingefroren gestoppt einstellungsstopp cerrado congela",
     r"(?:position|role|requisition|opening) (?:has been|was|is) (?:now )?(?:closed|cancell?ed|"
     r"put on hold|on hold|withdrawn)",
     r"hiring freeze",
@@ -590,7 +595,8 @@ CLOSED = lexicon(
 )
 
 APPLICATION_RECEIVED = lexicon(
-    "received thank applying interest reçu merci accusé erhalten dank eingang recibido gracias",
+    "received thank applying interest reçu merci accusé erhalten bekommen dank eingang recibido "
+    "gracias",
     r"(?:we(?:'ve| have)?|we) received your application",
     r"thank(?:s| you) for (?:applying|your application|submitting your application)",
     r"application (?:has been )?received",
@@ -620,7 +626,7 @@ AGENCY = lexicon(
 
 ASK_AVAILABILITY = lexicon(
     "availab free times slot suit work disponib créneau convien verfügbar wann termin passt "
-    "cuándo cuando qué viene",
+    "cuándo cuando qué viene which good arrange passen",
     r"your availabilit(?:y|ies)",
     r"when (?:are|would|will) you (?:be )?(?:available|free)",
     r"what (?:times?|days?|slots?|dates?) (?:work|would work|suit|are good)",
@@ -630,7 +636,7 @@ ASK_AVAILABILITY = lexicon(
     r"(?:let me know|tell me) when you(?:'re| are) free",
     r"vos disponibilités|tes disponibilités",
     r"(?:êtes|seriez)-vous disponible",
-    r"quel(?:s|les)? (?:créneaux?|jours?|horaires?) (?:vous )?(?:convien|arrange)",
+    r"quel(?:s|les)? (?:créneaux?|jours?|horaires?) (?:vous )?(?:convien|arrange)\w*",
     r"(?:ihre|deine) verfügbarkeit",
     r"wann (?:hätten|haben|wären|passt es) (?:sie|ihnen|dir)",
     r"(?:welcher|welche) (?:termin|zeitpunkt|tag)e? (?:ihnen|dir) (?:passt|passen)",
@@ -643,7 +649,7 @@ ASK_AVAILABILITY = lexicon(
 ASK_DOCUMENTS = lexicon(
     "send share provide forward fill complete upload sign return need require transmet "
     "envoy fourn compl rempl retourn sign schick send füll übermittel unterschreib nachreich "
-    "reich envi mand compart rellen complet firm adjunt",
+    "reich envi mand compart rellen complet firm adjunt favor",
     r"(?:could|can|would) you (?:please |kindly )?(?:send|share|provide|forward|fill|complete|"
     r"upload|sign|return)",
     r"please (?:send|share|provide|forward|fill|complete|upload|sign|return)",
@@ -692,7 +698,7 @@ SMALL_TALK_QUESTION = lexicon(
 PROMISE = lexicon(
     "back touch know follow reach contact update circle hear expect revien "
     "recontact tiendr répond retour nouvelles meld hören bescheid rückmeldung diremos "
-    "informad escribiremos respuesta noticias",
+    "informad escribiremos respuesta noticias should aurez",
     r"(?:we|i)(?:'ll| will| shall| are going to| am going to) (?:let you know|follow up|"
     r"reach out|contact you|update you)",
     r"(?:\w+'ll|will|shall|going to) (?:get back to you|be in touch|come back to you|circle back|"
@@ -771,7 +777,8 @@ HM_TITLE = lexicon(
 #: Words around a person's name that introduce them as the hiring manager.
 HM_INTRO = lexicon(
     "hiring manager interview meet lead head director manag responsable rencontr futur "
-    "vorgesetzt leiter fachabteilung gespräch jef entrevist conocer entretien",
+    "vorgesetzt leiter fachabteilung gespräch jef entrevist conocer entretien directeur "
+    "directrice",
     r"hiring manager",
     r"(?:engineering |product |team |the |our |your future |your )manager",
     r"team lead|tech lead",
@@ -823,13 +830,45 @@ SIGN_OFF = re.compile(
     r"|atentamente|cordialmente|gracias|muchas gracias|abrazos|--)[,.!]?$"
 )
 
-#: Where a reply's own text ends and the quoted conversation begins.
-QUOTE_HEADER = re.compile(
-    r"(?m)^(?:on|le|am|el)\b[^\n]{0,200}(?:\n[^\n]{0,200})?(?:wrote|a écrit|schrieb|escribió)"
-    r"\s*:"
+#: Where a reply's own text ends and the quoted conversation begins. Every
+#: quote header holds one of the anchors, and most bodies hold none.
+QUOTE_HEADER = Lexicon(
+    (
+        "wrote",
+        "écrit",
+        "schrieb",
+        "escribió",
+        "--",
+        "__",
+        "sent:",
+        "envoy",
+        "gesendet",
+        "enviado",
+        "date",
+        "datum",
+        "fecha",
+    ),
+    # German clients put the author after the verb: "Am 2. Nov. 2026 um 10:00
+    # schrieb Sam Lee <sam@acme.example>:".
+    r"(?m)^(?:on|le|am|el)\b[^\n]{0,200}(?:\n[^\n]{0,200})?(?:wrote|a écrit|escribió)\s*:"
+    r"|^am\b[^\n]{0,200}schrieb\b[^\n]{0,200}:[ \t]*$"
     r"|^-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|mensaje original"
     r"|forwarded message|message transféré|weitergeleitete nachricht|mensaje reenviado)"
-    r"|^(?:from|de|von)\s*:[^\n]*\n(?:[^\n]*\n)?(?:sent|envoyé|gesendet|enviado|date|datum"
-    r"|fecha)\s*:"
-    r"|^_{10,}\s*$"
+    r"|^(?:from|de|von)\s*:[^\n]*\n(?:[^\n]*\n)?(?:sent:|(?:envoyé|gesendet|enviado|date|datum"
+    r"|fecha)\s*:)"
+    r"|^_{10,}\s*$",
+)
+
+#: What a text is first looked for, all in one pass: the core stems and the
+#: anchors of every lexicon above.
+ANCHORS = Anchors(
+    (
+        *CORE_STEMS,
+        *(
+            anchor
+            for value in tuple(globals().values())
+            if isinstance(value, Lexicon)
+            for anchor in value.anchors
+        ),
+    )
 )

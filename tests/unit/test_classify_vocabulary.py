@@ -29,6 +29,8 @@ POSITIVE: dict[str, list[str]] = {
         "Lamentablemente hemos decidido no continuar con tu candidatura.",
         "Hemos decidido seguir con otros candidatos.",
         "El puesto ya ha sido cubierto.",
+        "We have chosen to go ahead with a different applicant.",
+        "We will not be going ahead with your application.",
     ],
     "OFFER": [
         "We are delighted to extend you an offer for the role.",
@@ -38,6 +40,7 @@ POSITIVE: dict[str, list[str]] = {
         "Wir freuen uns, Ihnen ein Vertragsangebot zu machen.",
         "Nos complace ofrecerte el puesto.",
         "Adjunto la carta de oferta.",
+        "We are pleased to extend you the position.",
     ],
     "WITHDRAWAL": [
         "I would like to withdraw my application.",
@@ -47,6 +50,7 @@ POSITIVE: dict[str, list[str]] = {
         "Ich ziehe hiermit meine Bewerbung zurück.",
         "Quisiera retirar mi candidatura.",
         "He aceptado otra oferta.",
+        "I am no longer looking.",
     ],
     "INTERVIEW_INVITE": [
         "We would like to invite you to an interview.",
@@ -63,6 +67,7 @@ POSITIVE: dict[str, list[str]] = {
         "Nous avons bien reçu votre candidature.",
         "Wir haben Ihre Bewerbung erhalten.",
         "Hemos recibido tu candidatura.",
+        "Wir haben deine Bewerbung bekommen.",
     ],
     "SELF_APPLICATION": [
         "I am writing to apply for the Data Engineer position.",
@@ -84,12 +89,17 @@ POSITIVE: dict[str, list[str]] = {
         "Wann hätten Sie Zeit für ein Gespräch?",
         "¿Cuándo estarías disponible?",
         "What times work for you?",
+        "What days are good for you?",
+        "Quels jours vous arrangent ?",
+        "Quel créneau vous convient le mieux ?",
+        "Sagen Sie mir, welche Tage Ihnen passen.",
     ],
     "ASK_DOCUMENTS": [
         "Could you please send us a copy of your diploma?",
         "Merci de nous transmettre votre pièce d'identité.",
         "Könnten Sie uns bitte Ihre Zeugnisse schicken?",
         "¿Podrías enviarnos tu DNI?",
+        "Por favor, envía tu DNI.",
     ],
     "PROMISE": [
         "We'll get back to you next week.",
@@ -98,6 +108,8 @@ POSITIVE: dict[str, list[str]] = {
         "Wir melden uns bis Ende der Woche.",
         "Wir werden uns in den nächsten Tagen bei Ihnen melden.",
         "Nos pondremos en contacto contigo pronto.",
+        "You should have a decision by Friday.",
+        "Vous aurez une réponse lundi.",
     ],
     "JOB_ALERT": [
         "New jobs for you in Paris",
@@ -193,12 +205,24 @@ POSITIVE: dict[str, list[str]] = {
         "votre futur manager",
         "Ihre zukünftige Vorgesetzte",
         "tu futura jefa",
+        "vous parlerez aussi avec la directrice",
     ],
     "HR_INTRO": [
         "our recruiter",
         "chargée de recrutement",
         "aus der Personalabteilung",
         "del equipo de selección",
+    ],
+    "QUOTE_HEADER": [
+        "Thanks!\n\nOn Mon, 2 Nov 2026 at 10:00, Sam Lee <sam.lee@acme.example.test> wrote:",
+        "Merci !\n\nLe lun. 2 nov. 2026 à 10:00, Sam Lee a écrit :",
+        "Gracias.\n\nEl lun, 2 nov 2026 a las 10:00, Sam Lee escribió:",
+        "-----Original Message-----\nFrom: Sam Lee",
+        "From: Sam Lee\nSent: Monday, 2 November 2026 10:00",
+        "Von: Sam Lee\nGesendet: Montag, 2. November 2026 10:00",
+        "See you\n________________________________\nFrom: Sam Lee",
+        "Danke!\n\nAm Mo., 2. Nov. 2026 um 10:00 Uhr schrieb Sam Lee <sam.lee@acme.example.test>:",
+        "Von: Sam Lee\nDatum: Montag, 2. November 2026 10:00",
     ],
 }
 
@@ -210,6 +234,11 @@ NEGATIVE: dict[str, list[str]] = {
     "OFFER": ["Découvrez nos offres d'emploi", "Our product offers great value."],
     "WITHDRAWAL": ["I am no longer available on Tuesday, could we do Wednesday?"],
     "PERSONAL": ["Thank you for your application."],
+    "QUOTE_HEADER": [
+        "I wrote to Sam on Monday.",
+        "The start date is 2 November.",
+        "Am Montag schrieb ich Sam: bis bald.",
+    ],
 }
 
 
