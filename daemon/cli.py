@@ -260,7 +260,7 @@ def threads_show(state: Context, thread_id: str, as_json: bool) -> None:
 
 
 def _print_thread(state: Context, view: ThreadView) -> None:
-    from daemon.classify import describe_participant
+    from daemon.classify.wording import describe_participant
 
     settings = state.settings
     d = view.decision

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from daemon.classify import wants_body
+from daemon.classify.prefilter import wants_body
 from daemon.domain import Overrides, Role
 from daemon.policy import decide
 from daemon.store.repository import ThreadSummary

@@ -292,3 +292,14 @@ def _decisive_first(evidence: tuple[Evidence, ...], score: float) -> tuple[Evide
         return (strongest, *(e for e in evidence if e is not strongest))
     weak = Evidence("score", f"too little recruiting evidence (score {score:.1f})", 0.0)
     return (weak, *evidence)
+
+
+_NO_OVERRIDES = Overrides()
+
+
+def classify(
+    thread: Thread, self_addresses: frozenset[str], overrides: Overrides = _NO_OVERRIDES
+) -> Classification:
+    """Whether `thread` is the user's recruiting, its stage, who is who, and why."""
+    selves = frozenset(a.strip().lower() for a in self_addresses)
+    return analyse(thread, selves, overrides).classification

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from daemon.classify import wants_body
+from daemon.classify.prefilter import wants_body
 from daemon.domain import Message, Thread
 from daemon.mail.parse import extract_parts, parse_message
 from daemon.ports import FetchedMessage

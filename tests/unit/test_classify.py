@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from daemon.classify import classify, describe_participant
+from daemon.classify.analysis import classify
+from daemon.classify.wording import describe_participant
 from daemon.domain import Address, Classification, Message, Overrides, Role, Stage, Thread
 from tests.corpus.factory import (
     ALICE,

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.classify import parse_ooo_return_date
-from daemon.classify.dates import promised_deadline
+from daemon.classify.dates import parse_ooo_return_date, promised_deadline
 from daemon.classify.text import normalize
 
 #: A Thursday.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.classify import detect_language
+from daemon.classify.language import detect_language
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.classify import wants_body
+from daemon.classify.prefilter import wants_body
 
 PLAIN = (
     b"From: Priya Raman <priya.raman@acme.example.test>\r\n"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from daemon.business_days import business_calendar
-from daemon.classify import classify
+from daemon.classify.analysis import classify
 from daemon.domain import Decision, Role, Rules, Thread
 from daemon.policy import decide, plan
 from tests.corpus.load import SELF_ADDRESS, load_corpus
