@@ -7,16 +7,18 @@ only for the few messages the caller wants, never attachments.
 
 FETCH responses are read by `imap_responses` rather than imapclient's
 general parser: on a first sync of tens of thousands of messages that
-parser alone would cost more than the server's work.
+parser alone would cost more than the server's work. The fetch commands are
+pipelined, so the server prepares the next batch while the caller stores one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import structlog
@@ -26,19 +28,21 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from daemon.mail.errors import FolderGoneError, InsecureConnectionError
 from daemon.mail.folders import canonical_use, pick_special
 from daemon.mail.imap_responses import (
+    MAX_LINE,
     PLAIN_FETCH_BYTES,
+    Completion,
     Head,
     Plan,
     ResponseError,
     compress_uids,
     expand_uids,
     fetch_items,
+    file_response,
     plan_from_header,
     plan_parts,
     read_flags,
-    read_head,
     read_parts,
-    split_responses,
+    read_responses,
 )
 from daemon.mail.net import is_loopback
 from daemon.mail.parse import HEADER_FIELDS
@@ -58,6 +62,8 @@ _HEADER_ITEM = "BODY.PEEK[HEADER.FIELDS ({})]".format(" ".join(HEADER_FIELDS).up
 _APPENDUID = re.compile(rb"APPENDUID \d+ (\d+)")
 _MESSAGE_ID = re.compile(r"<[!-~]+>")
 _ESEARCH_ALL = re.compile(rb"\bALL ([0-9:,]+)")
+# imaplib's reading of "[CODE data]" in an untagged OK, NO or BAD.
+_RESPONSE_CODE = re.compile(rb"\[(?P<type>[A-Z-]+)( (?P<data>.*))?\]")
 _FIRST_PART = f"BODY.PEEK[1]<0.{PLAIN_FETCH_BYTES}>"
 
 
@@ -95,6 +101,73 @@ class _Cursor:
             )
         except (ValueError, TypeError, KeyError):
             return None
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One batch of a stream, and the commands that fetch it."""
+
+    uids: Sequence[int]
+    heads_tag: bytes = b""
+    structure_tag: bytes | None = None
+    parts_tags: list[bytes] = field(default_factory=list)
+    multipart: list[int] = field(default_factory=list)
+    plans: dict[int, Plan] = field(default_factory=dict)
+    bodies: dict[int, tuple[str | None, tuple[bytes, ...]]] = field(default_factory=dict)
+
+
+class _Fetches:
+    """UID FETCH commands pipelined on one connection, and what they brought.
+
+    Servers may run pipelined commands in parallel and interleave their
+    answers (Dovecot does), so each response is filed by what it holds and
+    its UID (see `file_response`), never by the command it seems to follow.
+    A failed command is reported when it is waited for.
+    """
+
+    __slots__ = ("_failed", "_log", "_open", "heads", "imap", "parts")
+
+    def __init__(self, imap: Any, log: Any, previous: _Fetches | None) -> None:
+        self.imap = imap
+        self._log = log
+        self._open: set[bytes] = set()
+        self._failed: dict[bytes, str] = {}
+        self.heads: dict[int, Head] = {}
+        self.parts: dict[int, dict[bytes, Any]] = {}
+        if previous is not None:
+            if previous._open:  # noqa: SLF001 - one class
+                # Answers still due on a lost connection will never come.
+                raise IMAPClientAbortError("connection lost while fetching")
+            self.heads, self.parts = previous.heads, previous.parts
+            self._failed = previous._failed  # noqa: SLF001 - one class
+
+    def send(self, uid_set: str, items: str) -> bytes:
+        tag: bytes = self.imap._command("UID", "FETCH", uid_set, items)  # noqa: SLF001
+        self._open.add(tag)
+        return tag
+
+    def wait(self, tags: Iterable[bytes]) -> None:
+        """Read until the commands tagged `tags` are complete."""
+        for tag in tags:
+            while tag in self._open:
+                self._read()
+            failure = self._failed.pop(tag, None)
+            if failure is not None:
+                raise IMAPClientError(f"UID FETCH failed: {failure}")
+
+    def settle(self) -> None:
+        """Read everything still in flight, so the connection is free."""
+        while self._open:
+            self._read()
+
+    def _read(self) -> None:
+        done = _complete(self.imap, self._open)
+        self._open.discard(done.tag)
+        if done.status != "OK":
+            self._failed[done.tag] = f"{done.status} {done.text!r}"
+        for name, pieces in done.responses:
+            if name == "FETCH" and not file_response(pieces, self.heads, self.parts):
+                self._log.warning("imap.unreadable_response", response=repr(pieces[0])[:200])
 
 
 class ImapMailbox:
@@ -143,6 +216,7 @@ class ImapMailbox:
         self._condstore = False
         self._qresync = False
         self._selected: tuple[str, bool] | None = None
+        self._fetches: _Fetches | None = None
 
     # Connection
 
@@ -172,6 +246,14 @@ class ImapMailbox:
                 self._log.debug("imap.close_failed", error=str(error))
 
     def _client(self) -> Any:
+        """The connection, free for a new command: pipelined fetches are read first."""
+        if self._fetches is not None:
+            fetches, self._fetches = self._fetches, None
+            try:
+                fetches.settle()
+            except (IMAPClientError, OSError) as error:
+                self._guard(error)
+                raise
         if self._conn is None:
             self._conn = self._connect()
         return self._conn
@@ -225,6 +307,7 @@ class ImapMailbox:
         if isinstance(error, IMAPClientAbortError | OSError):
             conn, self._conn = self._conn, None
             self._selected = None
+            self._fetches = None
             if conn is not None:
                 with contextlib.suppress(IMAPClientError, OSError):
                     conn.shutdown()
@@ -390,29 +473,28 @@ class ImapMailbox:
     def _uid_fetch(
         self, uid_set: str, items: str, modifiers: str | None = None
     ) -> tuple[list[list[Any]], list[bytes]]:
-        """Run UID FETCH; return its responses, split, and any VANISHED lines.
+        """Run UID FETCH; return its FETCH responses and any VANISHED lines.
 
         imapclient's `fetch` takes only explicit UID lists, reads every
         response with its slow general parser and drops VANISHED, so the
-        command goes through imaplib directly, as imapclient itself does.
+        command goes out through imaplib directly, as imapclient itself does,
+        and `read_responses` reads what comes back.
         """
         imap = self._client()._imap  # noqa: SLF001 - see docstring
-        for name in ("FETCH", "VANISHED"):
-            imap.untagged_responses.pop(name, None)
         args = ["UID", "FETCH", uid_set, items]
         if modifiers:
             args.append(modifiers)
         try:
             tag = imap._command(*args)  # noqa: SLF001
-            typ, data = imap._command_complete("FETCH", tag)  # noqa: SLF001
+            done = _complete(imap, {tag})
         except (IMAPClientError, OSError) as error:
             self._guard(error)
             raise
-        if typ != "OK":
-            raise IMAPClientError(f"UID FETCH failed: {data[0] if data else b''!r}")
-        fetched = [item for item in imap.untagged_responses.pop("FETCH", []) if item is not None]
-        vanished = imap.untagged_responses.pop("VANISHED", [])
-        return list(split_responses(fetched)), [v for v in vanished if isinstance(v, bytes)]
+        if done.status != "OK":
+            raise IMAPClientError(f"UID FETCH failed: {done.status} {done.text!r}")
+        fetched = [pieces for name, pieces in done.responses if name == "FETCH"]
+        vanished = [pieces[-1] for name, pieces in done.responses if name == "VANISHED"]
+        return fetched, vanished
 
     def _items(self, responses: Iterable[list[Any]]) -> Iterator[tuple[int, dict[bytes, Any]]]:
         for pieces in responses:
@@ -436,22 +518,43 @@ class ImapMailbox:
         wants_body: Callable[[bytes], bool],
         snapshot: _Cursor,
     ) -> Iterator[FetchedMessage]:
-        for start in range(0, len(uids), self._batch_size):
-            batch = uids[start : start + self._batch_size]
+        """Fetch `uids` in batches: header fields, then the bodies asked for.
+
+        The commands are pipelined so that the server always has the next
+        batch in hand: while the caller stores one batch, the server answers
+        for the next, and its work overlaps ours instead of adding to it.
+        """
+        batches = [
+            _Batch(uids[i : i + self._batch_size]) for i in range(0, len(uids), self._batch_size)
+        ]
+        if not batches:
+            return
+        try:
+            fetches = self._resume(folder, snapshot, None)
+            self._send_heads(fetches, batches[0])
+            self._send_bodies(fetches, batches[0], wants_body)
+            if len(batches) > 1:
+                self._send_heads(fetches, batches[1])
+        except (IMAPClientError, OSError) as error:
+            self._raise_if_gone(folder, error)
+            raise
+        for index, batch in enumerate(batches):
             try:
-                self._recheck(folder, snapshot)
-                heads = self._fetch_heads(batch)
-                wanted = [head for head in heads.values() if wants_body(head.header)]
-                bodies = self._fetch_bodies(wanted)
+                fetches = self._resume(folder, snapshot, fetches)
+                self._finish_bodies(fetches, batch)
+                if index + 1 < len(batches):
+                    self._send_bodies(fetches, batches[index + 1], wants_body)
+                if index + 2 < len(batches):
+                    self._send_heads(fetches, batches[index + 2])
             except (IMAPClientError, OSError) as error:
                 self._raise_if_gone(folder, error)
                 raise
-            for uid in batch:
-                head = heads.get(uid)
+            for uid in batch.uids:
+                head = fetches.heads.pop(uid, None)
                 if head is None:
                     self._log.warning("imap.message_not_fetched", folder=folder, uid=uid)
                     continue
-                text, calendars = bodies.get(uid, (None, ()))
+                text, calendars = batch.bodies.get(uid, (None, ()))
                 yield FetchedMessage(
                     id=str(uid),
                     header=head.header,
@@ -460,6 +563,23 @@ class ImapMailbox:
                     text=text,
                     calendars=calendars,
                 )
+
+    def _resume(self, folder: str, snapshot: _Cursor, fetches: _Fetches | None) -> _Fetches:
+        """The pipeline to send the stream's next commands on.
+
+        If the caller used the connection meanwhile, that read the commands
+        in flight first (see `_client`), and what they brought is kept; the
+        folder is selected again if need be, on a new connection if the
+        old one broke.
+        """
+        if fetches is not None and fetches is self._fetches:
+            return fetches  # nothing else used the connection
+        self._recheck(folder, snapshot)
+        imap = self._client()._imap  # noqa: SLF001 - commands go out through imaplib
+        if fetches is None or fetches.imap is not imap:
+            fetches = _Fetches(imap, self._log, fetches)
+        self._fetches = fetches
+        return fetches
 
     def _recheck(self, folder: str, snapshot: _Cursor) -> None:
         """Select `folder` again if the caller used the connection meanwhile."""
@@ -471,51 +591,65 @@ class ImapMailbox:
             # sync sees the new UIDVALIDITY and starts over.
             raise FolderGoneError(folder)
 
-    def _fetch_heads(self, uids: Sequence[int]) -> dict[int, Head]:
+    def _send_heads(self, fetches: _Fetches, batch: _Batch) -> None:
         items = ["UID", "FLAGS", "INTERNALDATE"]
         if "X-GM-EXT-1" in self._caps:
             items.append("X-GM-THRID")
         items.append(_HEADER_ITEM)
-        responses, _ = self._uid_fetch(compress_uids(uids), "({})".format(" ".join(items)))
-        heads = {}
-        for pieces in responses:
-            head = read_head(pieces)
-            if head is None:
-                self._log.warning("imap.unreadable_header", response=repr(pieces[0])[:200])
-            else:
-                heads[head.uid] = head
-        return heads
+        batch.heads_tag = fetches.send(compress_uids(batch.uids), "({})".format(" ".join(items)))
 
-    def _fetch_bodies(self, heads: list[Head]) -> dict[int, tuple[str | None, tuple[bytes, ...]]]:
-        plans: dict[int, Plan] = {}
-        multipart = []
-        for head in heads:
+    def _send_bodies(
+        self, fetches: _Fetches, batch: _Batch, wants_body: Callable[[bytes], bool]
+    ) -> None:
+        """Once its headers are in, ask for the body parts of `batch` it wants."""
+        fetches.wait([batch.heads_tag])
+        for uid in batch.uids:
+            head = fetches.heads.get(uid)
+            if head is None or not wants_body(head.header):
+                continue
             plan = plan_from_header(head.header)
             if plan is None:
-                multipart.append(head.uid)
+                batch.multipart.append(uid)
             else:
-                plans[head.uid] = plan
-        fetched: dict[int, dict[bytes, Any]] = {}
-        if multipart:
+                batch.plans[uid] = plan
+        if batch.multipart:
             # Part 1 of a multipart message is nearly always its plain text: asking
             # for it with the structure saves a round trip for most such mail.
             items = f"(UID BODYSTRUCTURE {_FIRST_PART})"
-            responses, _ = self._uid_fetch(compress_uids(multipart), items)
-            for uid, values in self._items(responses):
-                plans[uid] = plan_parts(values.get(b"BODYSTRUCTURE"))
-                fetched[uid] = values
+            batch.structure_tag = fetches.send(compress_uids(batch.multipart), items)
+        self._send_parts(fetches, batch, batch.plans)
+
+    def _send_parts(self, fetches: _Fetches, batch: _Batch, plans: dict[int, Plan]) -> None:
         groups: dict[tuple[str, ...], list[int]] = {}
         for uid, plan in plans.items():
+            fetched = fetches.parts.get(uid, {})
             wanted = tuple(
-                item for item in plan.items() if item != _FIRST_PART or uid not in fetched
+                item
+                for item in plan.items()
+                if item != _FIRST_PART or b"BODYSTRUCTURE" not in fetched
             )
             if wanted:
                 groups.setdefault(wanted, []).append(uid)
         for wanted, members in groups.items():
-            responses, _ = self._uid_fetch(compress_uids(members), "({})".format(" ".join(wanted)))
-            for uid, values in self._items(responses):
-                fetched.setdefault(uid, {}).update(values)
-        return {uid: read_parts(plan, fetched.get(uid, {})) for uid, plan in plans.items()}
+            tag = fetches.send(compress_uids(members), "({})".format(" ".join(wanted)))
+            batch.parts_tags.append(tag)
+
+    def _finish_bodies(self, fetches: _Fetches, batch: _Batch) -> None:
+        """Read the body parts of `batch`, planning multipart messages on the way."""
+        if batch.structure_tag is not None:
+            fetches.wait([batch.structure_tag])
+            structures = {
+                uid: plan_parts(fetches.parts.get(uid, {}).get(b"BODYSTRUCTURE"))
+                for uid in batch.multipart
+            }
+            batch.plans.update(structures)
+            self._send_parts(fetches, batch, structures)
+        fetches.wait(batch.parts_tags)
+        batch.bodies = {
+            uid: read_parts(plan, fetches.parts.pop(uid, {})) for uid, plan in batch.plans.items()
+        }
+        for uid in batch.multipart:
+            fetches.parts.pop(uid, None)
 
     # Writing
 
@@ -590,6 +724,34 @@ class ImapMailbox:
         # The folder state moved on; the next call must select it afresh.
         self._selected = None
         return any(_is_change(response) for response in [*responses, *more])
+
+
+def _complete(imap: Any, tags: Collection[bytes]) -> Completion:
+    """Read up to the completion of one of `tags` (see `read_responses`).
+
+    Responses other than FETCH and VANISHED are left where imaplib would
+    have left them, for imapclient; a BYE ends the connection.
+    """
+    # Straight from the socket's buffered file: imaplib's own readline and
+    # read only wrap these, one Python call more per line.
+    readline = functools.partial(imap.file.readline, MAX_LINE)
+    try:
+        done = read_responses(readline, imap.file.read, tags)
+    except ResponseError as error:
+        raise IMAPClientAbortError(f"reading a response: {error}") from error
+    imap.tagged_commands.pop(done.tag, None)
+    for name, pieces in done.responses:
+        if name in ("FETCH", "VANISHED"):
+            continue
+        for index in range(0, len(pieces) - 1, 2):
+            imap._append_untagged(name, (pieces[index], bytes(pieces[index + 1])))  # noqa: SLF001
+        imap._append_untagged(name, pieces[-1])  # noqa: SLF001
+        code = _RESPONSE_CODE.match(pieces[-1]) if name in ("OK", "NO", "BAD") else None
+        if code is not None:
+            imap._append_untagged(code.group("type").decode("ascii"), code.group("data"))  # noqa: SLF001
+        if name == "BYE":
+            raise IMAPClientAbortError(f"server closed the connection: {pieces[-1]!r}")
+    return done
 
 
 def _decoded(value: Any) -> str:

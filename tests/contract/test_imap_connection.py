@@ -63,6 +63,25 @@ def test_tls_with_the_rig_ca_works(account: DovecotHarness, mailrig: MailRig) ->
 
 
 @pytest.mark.rig
+def test_pipelined_fetches_keep_a_tls_connection_in_step(mailrig: MailRig) -> None:
+    """Batches fetched ahead over TLS are all read before the next command goes out."""
+    with dovecot_harness(mailrig, batch_size=2) as account:
+        for n in range(7):
+            account.deliver("INBOX", make_message(message_id=f"<t{n}@x.test>"))
+        account.create_folder("Other")
+        for n in range(3):
+            account.deliver("Other", make_message(message_id=f"<o{n}@x.test>"))
+        mailbox = account.mailbox(port=mailrig.imaps_port, security="tls", ca_file=mailrig.ca_file)
+        with mailbox:
+            changes = mailbox.sync_folder("INBOX", None, frozenset, lambda _: True)
+            first = [next(iter(changes.new))]
+            # A command while fetches are still in flight drains them first.
+            assert mailbox.find_special("\\Sent") == "Sent"
+            changes = mailbox.sync_folder("Other", None, frozenset, lambda _: True)
+            assert len(first) + len(list(changes.new)) == 4
+
+
+@pytest.mark.rig
 def test_starttls_with_the_rig_ca_works(account: DovecotHarness, mailrig: MailRig) -> None:
     """STARTTLS on the plain port upgrades, verifies and logs in."""
     mailbox = account.mailbox(security="starttls", ca_file=mailrig.ca_file)
@@ -124,19 +143,19 @@ def test_unchanged_sync_costs_the_same_round_trips_for_any_size(
 
 @pytest.mark.rig
 def test_new_messages_stream_lazily_in_batches(mailrig: MailRig, commands: list[str]) -> None:
-    """Headers are fetched only as `new` is consumed, one FETCH per batch."""
+    """One header FETCH per batch, sent as `new` is consumed, at most two batches ahead."""
     with dovecot_harness(mailrig, batch_size=10) as account:
-        for n in range(25):
+        for n in range(45):
             account.deliver("INBOX", make_message(message_id=f"<n{n}@x.test>"))
         with account.mailbox() as mailbox:
             changes = mailbox.sync_folder("INBOX", None, frozenset, lambda _: False)
             assert not any(c.startswith("UID FETCH") for c in commands)
             stream = iter(changes.new)
             first = [next(stream) for _ in range(10)]
-            assert sum(c.startswith("UID FETCH") for c in commands) == 1
+            assert sum(c.startswith("UID FETCH") for c in commands) == 3
             rest = list(stream)
-    assert len(first) + len(rest) == 25
-    assert sum(c.startswith("UID FETCH") for c in commands) == 3
+    assert len(first) + len(rest) == 45
+    assert sum(c.startswith("UID FETCH") for c in commands) == 5
 
 
 @pytest.mark.rig

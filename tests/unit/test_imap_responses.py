@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -10,35 +11,96 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.mail.imap_responses import (
+    Head,
     Leaf,
     Plan,
     ResponseError,
     compress_uids,
     expand_uids,
     fetch_items,
+    file_response,
     internaldate,
     parse_response,
     plan_from_header,
     plan_parts,
     read_flags,
-    read_head,
     read_parts,
-    split_responses,
+    read_responses,
 )
 
 HEADER = b"Subject: hi\r\nFrom: a@x.test\r\n\r\n"
 
 
+def fetches(wire: bytes) -> list[list[object]]:
+    """The FETCH responses in what a server sent, as the adapter reads them."""
+    stream = io.BytesIO(wire + b"T1 OK done\r\n")
+    done = read_responses(stream.readline, stream.read, b"T1")
+    return [pieces for name, pieces in done.responses if name == "FETCH"]
+
+
 def head_response(attributes: bytes, header: bytes = HEADER, tail: bytes = b")") -> list[object]:
-    prefix = b"7 (" + attributes + b" BODY[HEADER.FIELDS (SUBJECT FROM)] {%d}" % len(header)
-    return next(split_responses([(prefix, header), tail]))
+    prefix = b"* 7 FETCH (" + attributes + b" BODY[HEADER.FIELDS (SUBJECT FROM)] {%d}" % len(header)
+    (response,) = fetches(prefix + b"\r\n" + header + tail + b"\r\n")
+    return response
+
+
+class TestReadResponses:
+    def test_pieces_are_imaplibs(self) -> None:
+        """Lines lose CRLF and "* n FETCH"; literals follow the line announcing them."""
+        wire = b"* 1 FETCH (UID 5 BODY[1] {3}\r\nabc BODY[2] {0}\r\n)\r\n* 2 FETCH (UID 6)\r\n"
+        assert fetches(wire) == [
+            [b"1 (UID 5 BODY[1] {3}", b"abc", b" BODY[2] {0}", b"", b")"],
+            [b"2 (UID 6)"],
+        ]
+
+    def test_other_responses_and_the_completion(self) -> None:
+        """Untagged responses keep their names; the tagged line gives status and text."""
+        wire = (
+            b"* VANISHED (EARLIER) 3:4\r\n* 9 EXISTS\r\n* OK [HIGHESTMODSEQ 7] x\r\n"
+            b"T0 OK not mine\r\nT1 NO [SERVERBUG] broken\r\n"
+        )
+        stream = io.BytesIO(wire)
+        with pytest.raises(ResponseError):
+            # Another command's completion is no response to this one.
+            read_responses(stream.readline, stream.read, b"T1")
+        stream = io.BytesIO(wire.replace(b"T0 OK not mine\r\n", b""))
+        done = read_responses(stream.readline, stream.read, b"T1")
+        assert done.status == "NO"
+        assert done.text == b"[SERVERBUG] broken"
+        assert done.responses == [
+            ("VANISHED", [b"(EARLIER) 3:4"]),
+            ("EXISTS", [b"9"]),
+            ("OK", [b"[HIGHESTMODSEQ 7] x"]),
+        ]
+
+    @pytest.mark.parametrize(
+        "wire",
+        [
+            b"",
+            b"* 1 FETCH (UID 5)",
+            b"* 1 FETCH (UID 5 BODY[] {10}\r\nshort",
+            b"+ go ahead\r\n",
+            b"garbage\r\n",
+        ],
+    )
+    def test_broken_input_raises_response_error(self, wire: bytes) -> None:
+        """End of input, cut lines and literals and non-IMAP lines raise ResponseError."""
+        stream = io.BytesIO(wire)
+        with pytest.raises(ResponseError):
+            read_responses(stream.readline, stream.read, b"T1")
+
+    @given(st.binary(max_size=300))
+    def test_arbitrary_input_raises_only_response_error(self, wire: bytes) -> None:
+        """Whatever a server sends either reads or raises ResponseError."""
+        stream = io.BytesIO(wire)
+        with contextlib.suppress(ResponseError):
+            read_responses(stream.readline, stream.read, b"T1")
 
 
 class TestParseResponse:
     def test_reads_nested_lists_strings_literals_and_nil(self) -> None:
         """Atoms, quoted strings with escapes, NIL, literals and nesting all read back."""
-        data = [(b'1 (UID 5 X ("a\\"b" NIL) BODY[1]<0> {3}', b"abc"), b" Y 2)"]
-        (pieces,) = split_responses(data)
+        (pieces,) = fetches(b'* 1 FETCH (UID 5 X ("a\\"b" NIL) BODY[1]<0> {3}\r\nabc Y 2)\r\n')
         assert parse_response(pieces) == [
             b"1",
             [b"UID", b"5", b"X", [b'a"b', None], b"BODY[1]<0>", b"abc", b"Y", b"2"],
@@ -46,10 +108,17 @@ class TestParseResponse:
 
     def test_two_literals_in_one_response(self) -> None:
         """A response with two literals is one response, not two."""
-        data = [(b"1 (UID 5 BODY[1] {1}", b"x"), (b" BODY[2] {1}", b"y"), b")", b"2 (UID 6)"]
-        responses = list(split_responses(data))
+        responses = fetches(
+            b"* 1 FETCH (UID 5 BODY[1] {1}\r\nx BODY[2] {1}\r\ny)\r\n* 2 FETCH (UID 6)\r\n"
+        )
         assert len(responses) == 2
         assert fetch_items(responses[0])[1][b"BODY[2]"] == b"y"
+
+    def test_body_part_shortcut_agrees_with_the_parser(self) -> None:
+        """A one-literal body-part response reads as the general parser reads it."""
+        (pieces,) = fetches(b"* 1 FETCH (UID 5 body[1.2]<0> {3}\r\nabc)\r\n")
+        assert parse_response(pieces) == [b"1", [b"UID", b"5", b"body[1.2]<0>", b"abc"]]
+        assert fetch_items(pieces) == (5, {b"UID": b"5", b"BODY[1.2]<0>": b"abc"})
 
     @pytest.mark.parametrize("text", [b"1 (UID 5", b"1 UID 5)", b'1 (UID "open)'])
     def test_malformed_responses_raise_response_error(self, text: bytes) -> None:
@@ -82,8 +151,8 @@ class TestParseResponse:
     )
     def test_round_trips_generated_s_expressions(self, value: object) -> None:
         """What a server could send reads back as the same structure."""
-        pieces: list[object] = []
-        text = bytearray(b"1 ")
+        wire = bytearray(b"* 1 FETCH ")
+        text = bytearray()
 
         def emit(item: object) -> object:
             if item is None:
@@ -101,8 +170,8 @@ class TestParseResponse:
                 text.extend(b'"' + escaped + b'" ')
                 return escaped.replace(b'\\"', b'"').replace(b"\\\\", b"\\")
             if isinstance(item, tuple):
-                text.extend(b"{%d}" % len(item[1]))
-                pieces.append((bytes(text), item[1]))
+                text.extend(b"{%d}\r\n" % len(item[1]))
+                wire.extend(text + item[1])
                 text.clear()
                 text.extend(b" ")
                 return item[1]
@@ -114,12 +183,20 @@ class TestParseResponse:
             return item
 
         expected = emit([value])
-        pieces.append(bytes(text))
-        (grouped,) = split_responses(pieces)
+        (grouped,) = fetches(bytes(wire + text + b"\r\n"))
         assert parse_response(grouped) == [b"1", expected]
 
 
-class TestReadHead:
+def read_head(pieces: list[object]) -> Head | None:
+    """The head `file_response` files from one response, if any."""
+    heads: dict[int, Head] = {}
+    parts: dict[int, dict[bytes, object]] = {}
+    assert file_response(pieces, heads, parts)
+    assert len(heads) + len(parts) == 1
+    return next(iter(heads.values()), None)
+
+
+class TestFileResponse:
     def test_fast_path(self) -> None:
         """The usual header response yields uid, header, flags and date."""
         head = read_head(
@@ -142,14 +219,31 @@ class TestReadHead:
 
     def test_general_parser_takes_unusual_shapes(self) -> None:
         """A header sent as a quoted string goes through the general parser."""
-        head = read_head([b'7 (UID 42 FLAGS () BODY[HEADER] "Subject: x\r\n\r\n")'])
+        head = read_head(
+            [b'7 (UID 42 FLAGS () BODY[HEADER.FIELDS (SUBJECT)] "Subject: x\r\n\r\n")']
+        )
         assert head is not None
         assert head.uid == 42
         assert head.header == b"Subject: x\r\n\r\n"
 
-    def test_response_without_header_is_none(self) -> None:
-        """An unsolicited FLAGS response is not a header."""
-        assert read_head([b"7 (UID 42 FLAGS (\\Seen))"]) is None
+    def test_other_responses_add_parts_by_uid(self) -> None:
+        """Body parts and unsolicited FLAGS are no header: their items join their UID's."""
+        heads: dict[int, Head] = {}
+        parts: dict[int, dict[bytes, object]] = {}
+        (body,) = fetches(b"* 7 FETCH (UID 42 BODY[1]<0> {2}\r\nhi)\r\n")
+        for pieces in (body, [b"7 (UID 42 FLAGS (\\Seen))"]):
+            assert file_response(pieces, heads, parts)
+        assert not heads
+        assert parts == {42: {b"UID": b"42", b"BODY[1]<0>": b"hi", b"FLAGS": [b"\\Seen"]}}
+
+    def test_a_header_that_is_nil_or_garbage_is_unreadable(self) -> None:
+        """A response that cannot be read is reported, not filed."""
+        heads: dict[int, Head] = {}
+        parts: dict[int, dict[bytes, object]] = {}
+        assert not file_response([b"7 (UID 42 BODY[HEADER.FIELDS (SUBJECT)] NIL)"], heads, parts)
+        assert not file_response([b"7 (UID 42"], heads, parts)
+        assert not heads
+        assert not parts
 
     def test_read_flags(self) -> None:
         """FLAGS responses give uid and flags, dropping \\Recent."""
