@@ -1,7 +1,7 @@
 """Composition root: settings -> store -> adapters.
 
 The only module besides the CLI that knows the concrete mail adapters.
-Templates and SMTP load when first used, so a sync never pays for them.
+Templates, SMTP and holiday calendars load when first used: a sync needs none.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from daemon.business_days import business_calendar
 from daemon.domain import Draft, Rules, SendWindow
 from daemon.mail.imap import ImapMailbox
 from daemon.mail.maildir import MaildirMailbox
@@ -59,6 +58,8 @@ class App:
         )
 
     def rules(self, account: AccountConfig) -> Rules:
+        from daemon.business_days import business_calendar  # noqa: PLC0415 - holidays are big
+
         cfg = self.settings.followup
         year = self.clock().astimezone(self.settings.tz).year
         calendar = business_calendar(

@@ -163,9 +163,9 @@ def _local(value: datetime | None, settings: Settings) -> str:
 @pass_ctx
 def sync(state: Context) -> None:
     """Sync every account once, then exit."""
-    from daemon import service
+    from daemon.sync import sync_all
 
-    reports, failures = service.sync_all(state.app)
+    reports, failures = sync_all(state.app)
     for report in reports:
         for f in report.folders:
             what = (

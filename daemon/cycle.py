@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from daemon import drafts_folder, outbox, service
 from daemon.store.drafts import DraftRepository
+from daemon.sync import sync_all, sync_one
 
 if TYPE_CHECKING:
     from daemon.app import App
@@ -33,7 +34,7 @@ async def run_cycle(app: App, *, sync: bool = True) -> tuple[outbox.CycleReport,
     outbox.recover_interrupted(app, app.found_in_sent, report)
     failed: list[str] = []
     if sync:
-        _, failures = service.sync_all(app)
+        _, failures = sync_all(app)
         failed = [f.account for f in failures]
     views = current_views(app)
     # Drafts of an account that could not sync are judged on stale mail:
@@ -65,7 +66,7 @@ def handle_push(app: App, account: AccountConfig, folder: str) -> outbox.CycleRe
     """
     report = outbox.CycleReport()
     in_drafts = account.approve_from_client and folder == drafts_folder.known_folder(app, account)
-    synced = service.sync_one(app, account, None if in_drafts else [folder])
+    synced = sync_one(app, account, None if in_drafts else [folder])
     if synced.touched_threads:
         outbox.cancel_stale(app, current_views(app), report)
     drafts_folder.reconcile(app, account, only_if_pending=not in_drafts)

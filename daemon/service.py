@@ -1,4 +1,4 @@
-"""Use cases behind the commands: sync, explain threads, plan.
+"""Use cases behind the commands: explain threads, plan.
 
 Nothing here imports a concrete adapter; the `App` hands them in.
 """
@@ -10,11 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from daemon.classify.prefilter import wants_body
 from daemon.domain import Overrides, Role
 from daemon.policy import decide
 from daemon.store.repository import ThreadSummary
-from daemon.sync import SyncReport, sync_account
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -31,51 +29,9 @@ FAILURE_LIMIT = 3
 
 
 @dataclass(frozen=True, slots=True)
-class AccountFailure:
-    account: str
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
 class ThreadView:
     thread: Thread
     decision: Decision
-
-
-def sync_one(app: App, account: AccountConfig, folders: list[str] | None = None) -> SyncReport:
-    now = app.clock()
-    app.store.set_status(account.name, "syncing", "", now)
-    with app.mailbox(account) as mailbox:
-        report = sync_account(
-            app.store, mailbox, account, now=now, wants_body=wants_body, only_folders=folders
-        )
-    # Classifying is left to the first reader (list, plan, the cycle): a
-    # sync only mirrors the mailbox, and stays as fast as the protocol.
-    app.store.mark_dirty(account.name, report.touched_threads)
-    app.store.set_status(account.name, "ok", "", app.clock(), synced=True)
-    log.info(
-        "synced",
-        account=account.name,
-        added=sum(f.added for f in report.folders),
-        removed=sum(f.removed for f in report.folders),
-        threads_changed=len(report.touched_threads),
-    )
-    return report
-
-
-def sync_all(app: App) -> tuple[list[SyncReport], list[AccountFailure]]:
-    """Sync every account; one broken account never stops the others."""
-    reports: list[SyncReport] = []
-    failures: list[AccountFailure] = []
-    for account in app.settings.accounts:
-        try:
-            reports.append(sync_one(app, account))
-        except Exception as exc:  # noqa: BLE001 - reported per account, the loop goes on
-            message = f"{type(exc).__name__}: {exc}"
-            app.store.set_status(account.name, "error", message, app.clock())
-            log.warning("sync failed", account=account.name, error=message)
-            failures.append(AccountFailure(account.name, message))
-    return reports, failures
 
 
 def refresh_threads(

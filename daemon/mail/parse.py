@@ -18,8 +18,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message as EmailMessage
 from typing import TYPE_CHECKING, Any
 
-import icalendar
-
 from daemon.domain import Address, CalendarEvent, Message
 from daemon.mail.headers import (
     bytes_to_text,
@@ -67,7 +65,8 @@ HEADER_FIELDS = (
     "Content-Transfer-Encoding",
 )
 
-_WANTED = frozenset(name.lower().encode("ascii") for name in (*HEADER_FIELDS, "X-GM-THRID"))
+_NAMES = {name.lower().encode("ascii"): name.lower() for name in (*HEADER_FIELDS, "X-GM-THRID")}
+_WANTED = frozenset(_NAMES)
 _LANGUAGE = re.compile(r"\s*([A-Za-z]{2})(?![A-Za-z])")
 _LIST_ID = re.compile(r"<([^<>\s]+)>")
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
@@ -112,9 +111,16 @@ def read_header_fields(header: bytes) -> dict[str, str]:
             key = name.rstrip().lower()
             if key in _WANTED and key not in raw:
                 current = raw[key] = [value.rstrip(b"\r")]
-    return {
-        key.decode("ascii"): bytes_to_text(b"".join(parts)).strip() for key, parts in raw.items()
-    }
+    if not raw:
+        return {}
+    # One decoding for all values: pieces of valid UTF-8 cut at line breaks
+    # are valid UTF-8, and no value holds a line feed.
+    block = b"\n".join(b"".join(parts) for parts in raw.values())
+    try:
+        texts = block.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        texts = [bytes_to_text(b"".join(parts)) for parts in raw.values()]
+    return {_NAMES[key]: text.strip() for key, text in zip(raw, texts, strict=True)}
 
 
 def _synthetic_key(fields: dict[str, str]) -> str:
@@ -365,6 +371,9 @@ def _part_bytes(part: EmailMessage) -> bytes:
 
 def parse_calendar(data: bytes) -> tuple[CalendarEvent, ...]:
     """Timed events of one iCalendar object; nothing when it is unreadable."""
+    # Few messages carry an invitation; the library costs start-up 40 ms.
+    import icalendar  # noqa: PLC0415
+
     try:
         calendar = icalendar.Calendar.from_ical(data)
         method = str(calendar.get("method", "")).strip().upper()

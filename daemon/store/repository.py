@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from daemon.domain import Overrides, Stage, Thread
 from daemon.store import schema as t
@@ -43,6 +44,12 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+#: Column orders of the rows bulk writes take: the tables' own orders,
+#: which are the orders of the compiled statements' parameters.
+_MESSAGE_COLUMNS = tuple(t.messages.c.keys())
+_FOLDER_MESSAGE_COLUMNS = tuple(t.folder_messages.c.keys())
+_THREAD_COLUMNS = tuple(t.threads.c.keys())
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _json_strings(values: Iterable[str]) -> str:
+    """`json.dumps` of a list of strings, minus the encoder it builds per call."""
+    return "[" + ", ".join(map(encode_basestring_ascii, values)) + "]"
+
+
 def _flags(text: str) -> frozenset[str]:
     return frozenset(text.split()) if text else frozenset()
 
@@ -98,6 +110,7 @@ def _thread_subject(messages: list[Message]) -> str:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -118,8 +131,12 @@ class Store:
         self.engine.dispose()
 
     def _insert(self, table: Table) -> Any:
-        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
-        return dialect.insert(table)
+        if self.engine.dialect.name == "sqlite":
+            return sqlite.insert(table)
+        # Loaded only for a PostgreSQL store: it costs every sync 30 ms.
+        from sqlalchemy.dialects import postgresql  # noqa: PLC0415
+
+        return postgresql.insert(table)
 
     # -- folders ---------------------------------------------------------
 
@@ -181,35 +198,27 @@ class Store:
         items: Iterable[tuple[str, frozenset[str], Message, ThreadingInfo]],
     ) -> int:
         """Store one batch; a message already known by key is merged, not duplicated."""
-        message_rows: list[dict[str, Any]] = []
-        folder_rows: list[dict[str, Any]] = []
+        message_rows = []
+        folder_rows = []
         for uid, flags, msg, info in items:
             message_rows.append(
-                {
-                    "account": account,
-                    "key": msg.key,
-                    "thread_id": None,
-                    "date": msg.date,
-                    "subject_key": info.subject_key,
-                    "is_reply": info.is_reply,
-                    "in_reply_to": info.in_reply_to,
-                    "refs": json.dumps(list(info.references)),
-                    "participants": json.dumps(sorted(info.participants)),
-                    "gm_thrid": info.gm_thrid,
-                    "header_json": message_header_json(msg),
-                    "body_text": msg.body_text,
-                    "in_sent": msg.in_sent,
-                }
+                (
+                    account,
+                    msg.key,
+                    None,
+                    self._bulk_date(msg.date),
+                    info.subject_key,
+                    info.is_reply,
+                    info.in_reply_to,
+                    _json_strings(info.references),
+                    _json_strings(sorted(info.participants)),
+                    info.gm_thrid,
+                    message_header_json(msg),
+                    msg.body_text,
+                    msg.in_sent,
+                )
             )
-            folder_rows.append(
-                {
-                    "account": account,
-                    "folder": folder,
-                    "uid": uid,
-                    "key": msg.key,
-                    "flags": " ".join(sorted(flags)),
-                }
-            )
+            folder_rows.append((account, folder, uid, msg.key, " ".join(sorted(flags))))
         if not message_rows:
             return 0
         ins = self._insert(t.messages)
@@ -230,36 +239,44 @@ class Store:
             set_={"key": fins.excluded.key, "flags": fins.excluded.flags},
         )
         with self.engine.begin() as conn:
-            self._executemany(conn, upsert, message_rows)
-            self._executemany(conn, fupsert, folder_rows)
+            self._executemany(conn, upsert, _MESSAGE_COLUMNS, message_rows)
+            self._executemany(conn, fupsert, _FOLDER_MESSAGE_COLUMNS, folder_rows)
         return len(message_rows)
 
-    def _executemany(self, conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    def _executemany(
+        self,
+        conn: Connection,
+        stmt: Any,
+        columns: tuple[str, ...],
+        rows: list[tuple[Any, ...]],
+    ) -> None:
         """Bulk writes of a sync batch, without per-row parameter processing.
 
-        On SQLite, SQLAlchemy's per-row bind processing cost more than the
-        inserts themselves (about 1 s per 20,000 messages); the statement is
-        compiled once and the driver gets plain tuples. Datetimes are
-        converted exactly as the UtcDateTime column type would.
+        `rows` hold values for `columns`, in that order. On SQLite,
+        SQLAlchemy's per-row bind processing cost more than the inserts
+        themselves (about 1 s per 20,000 messages): the statement is compiled
+        once, the driver gets plain tuples, and so datetimes must already be
+        in their stored form (`schema.utc_text`).
         """
-        if self.engine.dialect.name != "sqlite":
-            conn.execute(stmt, rows)
+        if not self._sqlite:
+            conn.execute(stmt, [dict(zip(columns, row, strict=True)) for row in rows])
             return
-        compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(rows[0]))
+        compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(columns))
         order = compiled.positiontup or []
         # Literals inside the statement (the '' in the upsert's CASE) are
         # parameters too; their values come from the compiled statement.
-        constants = {name: bind.value for name, bind in compiled.binds.items()}
+        literals = [name for name in compiled.binds if name in order and name not in columns]
+        constants = tuple(compiled.binds[name].value for name in literals)
+        names = [*columns, *literals]
+        if order != names:
+            raise ValueError(f"columns must follow the statement's parameters: {order}")
         conn.exec_driver_sql(
-            str(compiled),
-            [
-                tuple(
-                    t.utc_text(v) if isinstance(v := row.get(k, constants.get(k)), datetime) else v
-                    for k in order
-                )
-                for row in rows
-            ],
+            str(compiled), [row + constants for row in rows] if constants else rows
         )
+
+    def _bulk_date(self, value: datetime) -> datetime | str:
+        """A datetime as `_executemany` takes it: in its stored form on SQLite."""
+        return t.utc_text(value) if self._sqlite else value
 
     def remove_ids(self, account: str, folder: str, ids: Iterable[str]) -> None:
         fm = t.folder_messages
@@ -308,24 +325,39 @@ class Store:
 
     # -- threading -------------------------------------------------------
 
-    def threading_rows(self, account: str) -> list[tuple[ThreadingInfo, str | None]]:
-        """Threading inputs of every message, with its current thread id."""
+    def message_keys(self, account: str) -> frozenset[str]:
         m = t.messages
-        query = select(
-            m.c.key,
-            m.c.thread_id,
-            m.c.date,
-            m.c.subject_key,
-            m.c.is_reply,
-            m.c.in_reply_to,
-            m.c.refs,
-            m.c.participants,
-            m.c.gm_thrid,
-        ).where(m.c.account == account)
         with self.engine.connect() as conn:
+            return frozenset(conn.execute(select(m.c.key).where(m.c.account == account)).scalars())
+
+    def threading_rows(
+        self, account: str, known: Mapping[str, ThreadingInfo]
+    ) -> list[tuple[ThreadingInfo, str | None]]:
+        """Threading inputs of every message, with its current thread id.
+
+        `known` holds inputs the caller has already, exactly as they were
+        stored; those are not read back, which after a first sync is all of them.
+        """
+        m = t.messages
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(m.c.key, m.c.thread_id).where(m.c.account == account)).all()
+            if all(key in known for key, _ in ids):
+                return [(known[key], thread_id) for key, thread_id in ids]
+            query = select(
+                m.c.key,
+                m.c.thread_id,
+                m.c.date,
+                m.c.subject_key,
+                m.c.is_reply,
+                m.c.in_reply_to,
+                m.c.refs,
+                m.c.participants,
+                m.c.gm_thrid,
+            ).where(m.c.account == account)
             return [
                 (
-                    ThreadingInfo(
+                    known.get(r.key)
+                    or ThreadingInfo(
                         key=r.key,
                         date=r.date,
                         subject_key=r.subject_key,
@@ -350,10 +382,10 @@ class Store:
             .where(m.c.account == bindparam("b_account"), m.c.key == bindparam("b_key"))
             .values(thread_id=bindparam("b_thread"))
         )
-        rows = [{"b_account": account, "b_key": k, "b_thread": v} for k, v in changes.items()]
+        rows = [(v, account, k) for k, v in changes.items()]
         with self.engine.begin() as conn:
             if rows:
-                self._executemany(conn, by_key, rows)
+                self._executemany(conn, by_key, ("b_thread", "b_account", "b_key"), rows)
             for retired, survivor in merged.items():
                 self._move_override(conn, retired, survivor)
             live = select(m.c.thread_id).where(m.c.account == account).distinct()
@@ -464,24 +496,12 @@ class Store:
         """Remember threads whose cached verdict is out of date."""
         th = t.threads
         ins = self._insert(th)
-        rows = [
-            {
-                "id": tid,
-                "account": account,
-                "subject": "",
-                "message_count": 0,
-                "last_activity_at": _EPOCH,
-                "tracked": False,
-                "stage": None,
-                "dirty": True,
-            }
-            for tid in sorted(set(thread_ids))
-        ]
+        epoch = self._bulk_date(_EPOCH)
+        rows = [(tid, account, "", 0, epoch, False, None, True) for tid in sorted(set(thread_ids))]
         if rows:
+            upsert = ins.on_conflict_do_update(index_elements=["id"], set_={"dirty": True})
             with self.engine.begin() as conn:
-                conn.execute(
-                    ins.on_conflict_do_update(index_elements=["id"], set_={"dirty": True}), rows
-                )
+                self._executemany(conn, upsert, _THREAD_COLUMNS, rows)
 
     def dirty_threads(self, account: str) -> set[str]:
         th = t.threads

@@ -13,6 +13,7 @@ from daemon.clock import clock_from
 from daemon.config import load_settings
 from daemon.demo import write_demo_config, write_demo_maildir
 from daemon.policy import decide
+from daemon.sync import sync_all
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,7 +26,7 @@ def app(tmp_path: Path) -> App:
     write_demo_maildir(tmp_path / "Mail", NOW)
     write_demo_config(tmp_path / "config.toml", tmp_path / "Mail", tmp_path / "state.db")
     built = App.build(load_settings(tmp_path / "config.toml", environ={}), clock_from(NOW))
-    service.sync_all(built)
+    sync_all(built)
     return built
 
 
