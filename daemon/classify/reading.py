@@ -58,6 +58,7 @@ class Reading:
     _subject_is_new: bool | None = None
     _found: dict[Lexicon, re.Match[str] | None] = field(default_factory=dict)
     _in_subject: dict[Lexicon, re.Match[str] | None] = field(default_factory=dict)
+    _in_signature: dict[Lexicon, str | None] = field(default_factory=dict)
 
     @property
     def body_anchors(self) -> frozenset[str]:
@@ -112,6 +113,13 @@ class Reading:
         the message's: a message without any of them is not searched again.
         """
         return lexicon.search(part) if lexicon.anchored_in(self.anchors) else None
+
+    def signature_line(self, lexicon: Lexicon) -> str | None:
+        """The first line of `signature` holding `lexicon`; each lexicon is looked for once."""
+        if lexicon not in self._in_signature:
+            lines = (line for line in self.signature if self.find_in_part(lexicon, line))
+            self._in_signature[lexicon] = next(lines, None)
+        return self._in_signature[lexicon]
 
     def find_in_subject(self, lexicon: Lexicon) -> re.Match[str] | None:
         """`lexicon` in the subject, when this message gave it (see `subject_is_new`)."""

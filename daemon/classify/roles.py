@@ -130,13 +130,15 @@ def _collect(roster: _Roster, readings: Sequence[Reading], interview: CalendarEv
 
 
 def _signature_titles(person: _Person, reading: Reading) -> None:
+    # The first line with either title is the first with one of them; scoring
+    # the thread has already looked for the recruiting one.
+    hr_line, hm_line = reading.signature_line(HR_TITLE), reading.signature_line(HM_TITLE)
     message = reading.message
     for line in reading.signature:
-        hr, hm = reading.find_in_part(HR_TITLE, line), reading.find_in_part(HM_TITLE, line)
-        if hr is None and hm is None:
+        if line not in (hr_line, hm_line):
             continue
         title = original_line(message.body_text, line)
-        role = Role.HR if hr is not None else Role.HIRING_MANAGER
+        role = Role.HR if line == hr_line else Role.HIRING_MANAGER
         person.add(role, TITLE_WEIGHT, f"the signature '{title}'", message.key)
         return
 

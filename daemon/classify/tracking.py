@@ -150,17 +150,9 @@ def _senders(score: _Score, readings: Sequence[Reading]) -> None:
             brand = scheduler_brand(address.addr)
             if brand is not None:
                 score.once("scheduler", f"scheduled with {brand}", _SCHEDULER, message.key)
-        if reading.kind is Kind.HUMAN and (line := _hr_title(reading)) is not None:
+        if reading.kind is Kind.HUMAN and (line := reading.signature_line(HR_TITLE)) is not None:
             title = original_line(message.body_text, line)
             score.once("hr_title", f"recruiting title '{title}'", _HR_TITLE, message.key)
-
-
-def _hr_title(reading: Reading) -> str | None:
-    """The signature line that gives the sender a recruiting title."""
-    for line in reading.signature:
-        if reading.find_in_part(HR_TITLE, line):
-            return line
-    return None
 
 
 def _role_addresses(score: _Score, readings: Sequence[Reading], selves: frozenset[str]) -> None:
@@ -280,7 +272,7 @@ def _may_say(bound: _Score, reading: Reading) -> None:
             if address is not None and scheduler_brand(address.addr) is not None:
                 bound.once("scheduler", "", _SCHEDULER)
     # Exact, to let `_circle` count a personal or colleague's thread down.
-    if reading.kind is Kind.HUMAN and _hr_title(reading) is not None:
+    if reading.kind is Kind.HUMAN and reading.signature_line(HR_TITLE) is not None:
         bound.once("hr_title", "", _HR_TITLE)
     if reading.find_in_subject(SUBJECT_RECRUITING):
         bound.once("subject", "", _SUBJECT)

@@ -13,7 +13,7 @@ from daemon.classify.analysis import analyse, analyse_tracked
 from daemon.classify.reading import Kind, has_bulk, read_thread
 from daemon.classify.stage import latest_interview
 from daemon.classify.tracking import TRACKED_THRESHOLD, could_be_tracked, score_thread
-from daemon.classify.vocabulary import ANCHORS, HR_TITLE, OFFER, SUBJECT_RECRUITING
+from daemon.classify.vocabulary import ANCHORS, HM_TITLE, HR_TITLE, OFFER, SUBJECT_RECRUITING
 from daemon.domain import Address, Message, Overrides, Stage, Thread
 from tests.corpus.factory import (
     ALICE,
@@ -165,6 +165,17 @@ def test_parts_and_subjects_are_searched_like_the_text() -> None:
     assert first.find_in_subject(OFFER) is not None
     assert first.find_in_subject(SUBJECT_RECRUITING) is not None
     assert second.find_in_subject(OFFER) is None
+
+
+def test_signature_line_is_the_first_with_the_title() -> None:
+    """Scoring and roles share one look at the signature; no title gives None."""
+    recruiter = message("2026-11-02 10:00", SAM, body="Thanks for applying." + RECRUITER_SIGNATURE)
+    manager = message("2026-11-02 11:00", PRIYA, body="Thanks for applying." + MANAGER_SIGNATURE)
+    first, second = read_thread([recruiter, manager], SELF)
+    assert first.signature_line(HR_TITLE) == "talent acquisition partner"
+    assert first.signature_line(HM_TITLE) is None
+    assert second.signature_line(HR_TITLE) is None
+    assert second.signature_line(HM_TITLE) == "head of data"
 
 
 CALENDLY = Address("no-reply@calendly.example.test", "Calendly")
