@@ -136,7 +136,8 @@ def _sync_account(
     folders = list(dict.fromkeys([*account.folders, sent]))
     if only_folders is not None:
         folders = [f for f in folders if f in only_folders]
-    fresh = _Fresh(store, account.name)
+    # Threading inputs as parsed in this sync, for re-threading without reading them back.
+    fresh: dict[str, ThreadingInfo] = {}
     for folder in folders:
         try:
             folder_report = _sync_folder(
@@ -157,35 +158,9 @@ def _sync_account(
         report.folders.append(folder_report)
     if report.changed:
         emptied = store.prune_orphans(account.name)
-        touched = rethread(store, account.name, account.self_addresses, fresh.infos)
+        touched = rethread(store, account.name, account.self_addresses, fresh)
         report.touched_threads = touched | emptied
     return report
-
-
-class _Fresh:
-    """Threading inputs of the messages this sync stored for the first time.
-
-    They are exactly what the store then holds, so re-threading need not read
-    them back: after a first sync, that is every message. A message already
-    stored before keeps its stored inputs (a copy in another folder may differ).
-    """
-
-    __slots__ = ("_account", "_known", "_store", "infos")
-
-    def __init__(self, store: Store, account: str) -> None:
-        self._store = store
-        self._account = account
-        self._known: frozenset[str] | None = None
-        self.infos: dict[str, ThreadingInfo] = {}
-
-    def note(self, batch: list[tuple[str, frozenset[str], Message, ThreadingInfo]]) -> None:
-        """Call before storing `batch`."""
-        if self._known is None:
-            self._known = self._store.message_keys(self._account)
-        for _, _, _, info in batch:
-            if info.key not in self._known:
-                # A key met twice is stored as first met; later copies only merge.
-                self.infos.setdefault(info.key, info)
 
 
 def _sync_folder(
@@ -197,7 +172,7 @@ def _sync_folder(
     in_sent: bool,
     now: datetime,
     wants_body: Callable[[bytes], bool],
-    fresh: _Fresh,
+    fresh: dict[str, ThreadingInfo],
 ) -> FolderReport:
     report = FolderReport(folder=folder)
     cursor = store.folder_cursor(account, folder)
@@ -213,8 +188,10 @@ def _sync_folder(
         report.reset = True
     parsed = _parsed(changes.new, account, folder, in_sent, report)
     while batch := list(islice(parsed, BATCH)):
-        fresh.note(batch)
         report.added += store.add_messages(account, folder, batch)
+        for _, _, _, info in batch:
+            # A message met twice is stored as first met; later copies only merge.
+            fresh.setdefault(info.key, info)
     if changes.removed:
         store.remove_ids(account, folder, changes.removed)
         report.removed = len(changes.removed)
@@ -248,13 +225,13 @@ def rethread(
     store: Store,
     account: str,
     own_addresses: frozenset[str],
-    known: Mapping[str, ThreadingInfo],
+    parsed: Mapping[str, ThreadingInfo],
 ) -> set[str]:
     """Regroup every message of the account; return the threads that changed.
 
-    `known` holds threading inputs exactly as stored, which need no reading back.
+    `parsed` holds the threading inputs of the messages this sync parsed.
     """
-    rows = store.threading_rows(account, known)
+    rows = store.threading_rows(account, parsed)
     previous = {info.key: tid for info, tid in rows if tid is not None}
     groups = group_messages([info for info, _ in rows], own_addresses=own_addresses)
     ids = assign_thread_ids(groups, previous)

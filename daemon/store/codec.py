@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daemon.domain import Address, CalendarEvent, Message
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: Built once: `json.dumps` with an option builds a new encoder at every call,
 #: which showed in a sync's profile.
 _encode_text = json.JSONEncoder(ensure_ascii=False).encode
-_string = encode_basestring
 _TRUTH = {True: "true", False: "false"}
+
+
+def strings_to_json(values: Iterable[str]) -> str:
+    """`json.dumps(list(values), ensure_ascii=False)`, without building an encoder."""
+    return "[" + ", ".join(map(encode_basestring, values)) + "]"
 
 
 def addresses_to_json(addresses: tuple[Address, ...]) -> str:
@@ -68,7 +75,7 @@ def message_header_json(m: Message) -> str:
     return "".join(
         (
             '{"subject": ',
-            _string(m.subject),
+            encode_basestring(m.subject),
             ', "from": ',
             _json_address(m.from_),
             ', "to": ',
@@ -81,9 +88,9 @@ def message_header_json(m: Message) -> str:
             _json_address(m.sender),
             ', "in_reply_to": ',
             _optional(m.in_reply_to),
-            ', "references": [',
-            ", ".join(map(_string, m.references)),
-            '], "auto_submitted": ',
+            ', "references": ',
+            strings_to_json(m.references),
+            ', "auto_submitted": ',
             _optional(m.auto_submitted),
             ', "x_autoreply": ',
             _TRUTH[m.x_autoreply],
@@ -109,15 +116,15 @@ def message_header_json(m: Message) -> str:
 
 
 def _optional(value: str | None) -> str:
-    return "null" if value is None else _string(value)
+    return "null" if value is None else encode_basestring(value)
 
 
 def _json_address(a: Address | None) -> str:
-    return "null" if a is None else f"[{_string(a.addr)}, {_string(a.name)}]"
+    return "null" if a is None else f"[{encode_basestring(a.addr)}, {encode_basestring(a.name)}]"
 
 
 def _json_addresses(addresses: tuple[Address, ...]) -> str:
-    return "[" + ", ".join(f"[{_string(a.addr)}, {_string(a.name)}]" for a in addresses) + "]"
+    return "[" + ", ".join(map(_json_address, addresses)) + "]"
 
 
 def message_from_row(

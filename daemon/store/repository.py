@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from sqlalchemy.dialects import sqlite
 
 from daemon.domain import Overrides, Stage, Thread
 from daemon.store import schema as t
-from daemon.store.codec import message_from_row, message_header_json
+from daemon.store.codec import message_from_row, message_header_json, strings_to_json
 from daemon.store.migrations import migrate
 from daemon.subjects import normalize_subject
 from daemon.threader import ThreadingInfo
@@ -88,11 +87,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
-
-
-def _json_strings(values: Iterable[str]) -> str:
-    """`json.dumps` of a list of strings, minus the encoder it builds per call."""
-    return "[" + ", ".join(map(encode_basestring_ascii, values)) + "]"
 
 
 def _flags(text: str) -> frozenset[str]:
@@ -210,8 +204,8 @@ class Store:
                     info.subject_key,
                     info.is_reply,
                     info.in_reply_to,
-                    _json_strings(info.references),
-                    _json_strings(sorted(info.participants)),
+                    strings_to_json(info.references),
+                    strings_to_json(sorted(info.participants)),
                     info.gm_thrid,
                     message_header_json(msg),
                     msg.body_text,
@@ -325,24 +319,27 @@ class Store:
 
     # -- threading -------------------------------------------------------
 
-    def message_keys(self, account: str) -> frozenset[str]:
-        m = t.messages
-        with self.engine.connect() as conn:
-            return frozenset(conn.execute(select(m.c.key).where(m.c.account == account)).scalars())
-
     def threading_rows(
-        self, account: str, known: Mapping[str, ThreadingInfo]
+        self, account: str, parsed: Mapping[str, ThreadingInfo]
     ) -> list[tuple[ThreadingInfo, str | None]]:
         """Threading inputs of every message, with its current thread id.
 
-        `known` holds inputs the caller has already, exactly as they were
-        stored; those are not read back, which after a first sync is all of them.
+        A message without a thread id was stored by the sync that parsed it
+        (every sync threads what it stored): its inputs in `parsed` are the
+        stored ones and are not read back, which after a first sync is all.
         """
         m = t.messages
+
+        def held(key: str, thread_id: str | None) -> ThreadingInfo | None:
+            return parsed.get(key) if thread_id is None else None
+
         with self.engine.connect() as conn:
             ids = conn.execute(select(m.c.key, m.c.thread_id).where(m.c.account == account)).all()
-            if all(key in known for key, _ in ids):
-                return [(known[key], thread_id) for key, thread_id in ids]
+            reused: list[tuple[ThreadingInfo, str | None]] = [
+                (parsed[key], None) for key, tid in ids if tid is None and key in parsed
+            ]
+            if len(reused) == len(ids):
+                return reused
             query = select(
                 m.c.key,
                 m.c.thread_id,
@@ -356,7 +353,7 @@ class Store:
             ).where(m.c.account == account)
             return [
                 (
-                    known.get(r.key)
+                    held(r.key, r.thread_id)
                     or ThreadingInfo(
                         key=r.key,
                         date=r.date,
@@ -540,7 +537,7 @@ class Store:
         row = {
             "thread_id": thread_id,
             "manager": value.manager,
-            "hr": json.dumps(list(value.hr)),
+            "hr": strings_to_json(value.hr),
             "stage": None if value.stage is None else value.stage.value,
             "muted": value.muted,
             "updated_at": now,
