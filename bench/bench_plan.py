@@ -6,6 +6,12 @@ job search where a quarter are. The rest is newsletters and job alerts
 (list mail), personal mail (some of it mentioning interviews) and
 notifications. Threads have one to six messages in English, French, German
 and Spanish.
+
+The floor, timed in the same run, is what any classifier of this mail must
+at least do: read each message once, lower-cased, and find the vocabulary
+it holds (one Aho-Corasick pass), leaving list mail unread as `plan()`
+does. The ratio to it shows how much of a pass is the reading and how much
+the weighing that follows.
 """
 
 from __future__ import annotations
@@ -15,10 +21,19 @@ import random
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from daemon.classify.reading import bulk_marker
+from daemon.classify.text import normalize
+from daemon.classify.vocabulary import ANCHORS
 from daemon.domain import Address, BusinessCalendar, CalendarEvent, Message, Rules, Thread
 from daemon.policy import plan
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from daemon.domain import Decision
 
 SELF = Address("alice@example.test", "Alice Moreau")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -151,7 +166,7 @@ class Factory:
             else:
                 template = self.random.choice(RECRUITING[language])
                 body = template.format(co=company, name=contact.name, filler=FILLER)
-                calendar = ()
+                calendar: tuple[CalendarEvent, ...] = ()
                 if self.random.random() < 0.2:
                     start = when + timedelta(days=3)
                     calendar = (
@@ -215,6 +230,29 @@ class Factory:
         return Thread(f"t{number}", "bench", messages[0].subject, tuple(messages))
 
 
+def floor(threads: list[Thread]) -> None:
+    """Each message read once: lower-cased and its anchors found; list mail skipped."""
+    found = ANCHORS.found
+    for thread in threads:
+        for message in thread.messages:
+            if bulk_marker(message) is None:
+                found(normalize(message.subject))
+                found(normalize(message.body_text))
+
+
+def timed(work: Callable[[], object]) -> float:
+    """Wall seconds of `work`, without a garbage collection in the middle."""
+    gc.collect()
+    gc.disable()
+    started = time.perf_counter()
+    try:
+        work()
+    finally:
+        elapsed = time.perf_counter() - started
+        gc.enable()
+    return elapsed
+
+
 def measure(label: str, count: int, recruiting_share: float) -> None:
     factory = Factory(seed=7, recruiting_share=recruiting_share)
     started = time.perf_counter()
@@ -225,24 +263,19 @@ def measure(label: str, count: int, recruiting_share: float) -> None:
         calendar=BusinessCalendar(ZoneInfo("Europe/Paris"), frozenset({date(2026, 12, 25)})),
         self_addresses=frozenset({SELF.addr}),
     )
-    gc.collect()
-    gc.disable()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    decisions = plan(threads, rules, NOW)
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    gc.enable()
+    least = timed(lambda: floor(threads))
+    decisions: list[Decision] = []
+    elapsed = timed(lambda: decisions.extend(plan(threads, rules, NOW)))
     due = sum(d.due for d in decisions)
     tracked_ids = {d.thread_id for d in decisions}
     tracked = [t for t in threads if t.id in tracked_ids]
-    started = time.perf_counter()
-    plan(tracked, rules, NOW)
-    replan = time.perf_counter() - started
+    replan = timed(lambda: plan(tracked, rules, NOW))
     print(f"{label}: {recruiting_share:.0%} recruiting threads")
     print(f"  threads: {count:,} ({messages:,} messages, built in {built:.1f} s)")
     print(f"  tracked: {len(decisions):,} ({due:,} due)")
-    print(
-        f"  plan():  {elapsed:.2f} s wall, {cpu:.2f} s CPU ({cpu / count * 1e6:.0f} us per thread)"
-    )
+    print(f"  floor:   {least:.2f} s (every message read once)")
+    print(f"  plan():  {elapsed:.2f} s ({elapsed / count * 1e6:.0f} us per thread)", end="")
+    print(f" = {elapsed / least:.1f}x the floor")
     print(f"  target:  < 1 s -> {'met' if elapsed < 1 else 'not met'}")
     print(f"  re-planning the tracked threads only (a sync cycle): {replan:.2f} s")
 
