@@ -38,6 +38,7 @@ from daemon.mail.imap_responses import (
     expand_uids,
     fetch_items,
     file_response,
+    literal_size,
     plan_from_header,
     plan_parts,
     read_flags,
@@ -270,6 +271,7 @@ class ImapMailbox:
             ssl_context=context,
             timeout=self._timeout,
         )
+        _bound_literals(conn._imap)  # noqa: SLF001
         try:
             if self._security == "starttls":
                 conn.starttls(context)
@@ -752,6 +754,24 @@ def _complete(imap: Any, tags: Collection[bytes]) -> Completion:
         if name == "BYE":
             raise IMAPClientAbortError(f"server closed the connection: {pieces[-1]!r}")
     return done
+
+
+def _bound_literals(imap: Any) -> None:
+    """Make imaplib refuse an oversized literal, as `read_responses` does.
+
+    imaplib reads every literal through the connection's `read`. What it
+    reads while imapclient connects (the greeting and the first CAPABILITY
+    answer) comes before this and stays unbounded, as in imaplib.
+    """
+    read = imap.read
+
+    def read_literal(size: int) -> bytes:
+        try:
+            return read(literal_size(size))  # type: ignore[no-any-return]
+        except ResponseError as error:
+            raise IMAPClientAbortError(str(error)) from error
+
+    imap.read = read_literal
 
 
 def _decoded(value: Any) -> str:

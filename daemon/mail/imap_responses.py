@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 #: imaplib's bound on one response line.
 MAX_LINE = 1_000_000
+#: The largest literal taken from a server. followup fetches header fields,
+#: the start of a text part, invitations and the user's own drafts; reading
+#: a literal allocates its announced size first, so a hostile or broken
+#: server could otherwise exhaust memory with one line.
+MAX_LITERAL = 64 * 1024 * 1024
 #: Bytes fetched from the start of a text part: enough for MAX_TEXT characters
 #: even in base64; HTML needs more because markup is most of it.
 PLAIN_FETCH_BYTES = 12_288
@@ -174,14 +179,24 @@ def read_responses(
         elif first is None:
             first = b""
         pieces: list[Any] = []
-        while first[-1:] == b"}" and (size := literal(first)) is not None:
-            data = read(int(size.group(1)))
-            if len(data) != int(size.group(1)):
+        while first[-1:] == b"}" and (announced := literal(first)) is not None:
+            size = literal_size(int(announced.group(1)))
+            data = read(size)
+            if len(data) != size:
                 raise ResponseError("input ended inside a literal")
             pieces += (first, _Literal(data))
             first = _line(readline)
         pieces.append(first)
         responses.append((name.decode("ascii"), pieces))
+
+
+def literal_size(size: int) -> int:
+    """`size` when a literal that large may be read; raises ResponseError if not."""
+    if size > MAX_LITERAL:
+        raise ResponseError(
+            f"the server announced a literal of {size:,} bytes, over the {MAX_LITERAL:,}-byte limit"
+        )
+    return size
 
 
 def _line(readline: Callable[[], bytes]) -> bytes:

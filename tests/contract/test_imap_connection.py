@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import socket
 import ssl
 import threading
 import time
@@ -10,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 import structlog
-from imapclient.exceptions import LoginError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from daemon.mail.errors import InsecureConnectionError
 from daemon.mail.imap import ImapMailbox
+from daemon.mail.imap_responses import MAX_LITERAL
 from tests.contract.harness import DovecotHarness, dovecot_harness, make_message
 
 if TYPE_CHECKING:
@@ -52,6 +54,55 @@ def test_refuses_plaintext_to_a_remote_host() -> None:
             username="alice",
             password=lambda: "never-used",
         )
+
+
+def hostile_server(answer: bytes) -> tuple[int, threading.Thread]:
+    """A loopback server that greets, then answers LOGIN with `answer`."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener, listener.accept()[0] as peer:
+            lines = peer.makefile("rb")
+            peer.sendall(b"* OK hostile\r\n")
+            # imaplib asks for the capabilities while it connects.
+            tag = lines.readline().split(b" ", 1)[0]
+            peer.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+            lines.readline()
+            peer.sendall(answer)
+            peer.settimeout(10)
+            # Hold the connection open until the client gives up on it.
+            while peer.recv(4096):
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def test_refuses_an_oversized_literal_before_reading_it() -> None:
+    """A server announcing a huge literal gets an error, not the memory it asked for.
+
+    imaplib would allocate the announced size and wait for the bytes; the
+    adapter refuses as soon as the size is read. No Dovecot sends this.
+    """
+    size = 50 * MAX_LITERAL
+    port, server = hostile_server(b"* 1 FETCH (BODY[] {%d}\r\n" % size)
+    mailbox = ImapMailbox(
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        username="alice",
+        password=lambda: "s3cret-never-shown",
+        timeout=10,
+    )
+    started = time.monotonic()
+    with pytest.raises(IMAPClientError, match="over the") as refused:
+        mailbox.__enter__()
+    assert time.monotonic() - started < 5
+    assert f"{size:,}" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+    server.join(timeout=10)
+    assert not server.is_alive()
 
 
 @pytest.mark.rig

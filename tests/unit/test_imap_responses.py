@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.mail.imap_responses import (
+    MAX_LITERAL,
     Head,
     Leaf,
     Plan,
@@ -88,6 +89,26 @@ class TestReadResponses:
         stream = io.BytesIO(wire)
         with pytest.raises(ResponseError):
             read_responses(stream.readline, stream.read, b"T1")
+
+    def test_an_oversized_literal_is_refused_unread(self) -> None:
+        """The announced size is checked before anything is read or allocated."""
+        wire = b"* 1 FETCH (UID 5 BODY[] {%d}\r\n" % (MAX_LITERAL + 1)
+        stream = io.BytesIO(wire + b"x" * 100)
+        asked: list[int] = []
+
+        def read(size: int) -> bytes:
+            asked.append(size)
+            return stream.read(size)
+
+        with pytest.raises(ResponseError, match="over the"):
+            read_responses(stream.readline, read, b"T1")
+        assert asked == []
+
+    def test_a_literal_at_the_limit_is_read(self) -> None:
+        wire = b"* 1 FETCH (UID 5 BODY[] {%d}\r\n" % MAX_LITERAL
+        body = b"x" * MAX_LITERAL
+        (response,) = fetches(wire + body + b")\r\n")
+        assert len(response[1]) == MAX_LITERAL
 
     @given(st.binary(max_size=300))
     def test_arbitrary_input_raises_only_response_error(self, wire: bytes) -> None:
