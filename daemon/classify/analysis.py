@@ -23,6 +23,7 @@ from daemon.classify.vocabulary import (
     ASK_DOCUMENTS,
     PROMISE,
     QUESTION,
+    QUESTIONS_WELCOME,
     SMALL_TALK_QUESTION,
 )
 from daemon.classify.wording import short_date
@@ -110,16 +111,41 @@ def _ask(reading: Reading) -> str | None:
     if reading.kind is not Kind.HUMAN:
         # Notification templates end in "Questions?" and "Let us know if...".
         return None
-    if reading.find(ASK_CONFIRMATION):
+    if _asks_for_confirmation(reading):
         return "a confirmation"
     return "an answer to a question" if _asks_a_question(reading.own) else None
+
+
+#: The most characters between an ask and an invitation to ask questions that
+#: still make one closing: "if you have any questions, please let me know".
+_COURTESY_GAP = 12
+
+
+def _asks_for_confirmation(reading: Reading) -> bool:
+    """A request to confirm or to say, unless it only invites questions."""
+    if reading.find(ASK_CONFIRMATION) is None:
+        return False
+    text, found = reading.flat, reading.anchors
+    welcomes = [welcome.span() for welcome in QUESTIONS_WELCOME.finditer(text, found)]
+    return any(
+        not any(_one_clause(text, ask.span(), welcome) for welcome in welcomes)
+        for ask in ASK_CONFIRMATION.finditer(text, found)
+    )
+
+
+def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether two phrases of `text` overlap or touch within a sentence."""
+    gap = text[min(first[1], second[1]) : max(first[0], second[0])]
+    return len(gap) <= _COURTESY_GAP and not any(mark in gap for mark in ".!?")
 
 
 def _asks_a_question(own: str) -> bool:
     if "?" not in own:
         return False
     return any(
-        SMALL_TALK_QUESTION.search(question.group()) is None for question in QUESTION.finditer(own)
+        SMALL_TALK_QUESTION.search(question.group()) is None
+        and QUESTIONS_WELCOME.search(question.group()) is None
+        for question in QUESTION.finditer(own)
     )
 
 
@@ -134,10 +160,19 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
             continue
         if ask is None and (what := _ask(reading)) is not None:
             ask = Ask(what, reading.message)
-        if promise is None and reading.kind is Kind.HUMAN and (hit := reading.find(PROMISE)):
-            deadline = promised_deadline(reading.flat, reading.message.date, language)
-            promise = Promise(reading.message, hit.group(), deadline)
+        if promise is None and reading.kind is Kind.HUMAN and reading.find(PROMISE):
+            promise = _promise(reading, language)
     return ask, promise
+
+
+def _promise(reading: Reading, language: str) -> Promise:
+    """The message's first promise that says by when, else its first promise."""
+    hits = list(PROMISE.finditer(reading.flat, reading.anchors))
+    for hit in hits:
+        deadline = promised_deadline(reading.flat, hit, reading.message.date, language)
+        if deadline is not None:
+            return Promise(reading.message, hit.group(), deadline)
+    return Promise(reading.message, hits[0].group(), None)
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:

@@ -1,9 +1,10 @@
 """Dates written in prose: out-of-office return dates and promised deadlines.
 
 Everything works on normalized text (see `daemon.classify.text.normalize`).
-When a date can be read two ways the later reading wins: these dates only
-ever postpone a follow-up, and being a day late is harmless while being a
-day early is rude.
+These dates only ever postpone a follow-up, so a misreading must not put it
+off for months: a numeric date that can be read two ways (7/12) is the first
+reading not before the message, and a return date beyond `_RETURN_HORIZON`
+is not believed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ _RETURN_ANCHOR = re.compile(
     r"| inklusive| inkl\.)?|hasta(?: el)?|al))(?![\w])"
 )
 _ANCHOR_REACH = 24
+#: How long after an out-of-office reply its sender can be expected back.
+_RETURN_HORIZON = timedelta(days=120)
 
 _WEEK_WORDS = r"(?:week|semaine|woche|semana)"
 _NUMBER_WORDS = {
@@ -110,6 +113,8 @@ _TIMEFRAME = re.compile(
 )
 
 
+#: A full stop ends a sentence, unless it follows a day before its month ("bis zum 5. März").
+_SENTENCE_END = re.compile(rf"(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)")
 _SHORT_YEAR = 2
 _WEEKS = re.compile(_WEEK_WORDS)
 _BUSINESS = re.compile(r"business|working|ouvrés|ouvrables|hábiles")
@@ -156,7 +161,8 @@ def _numeric(match: re.Match[str], sent: date, language: str) -> date | None:
         # English mail mixes 03/12 (UK) and 12/03 (US).
         readings.append((first, second))
     dates = [d for month, day in readings if (d := _with_year(year, month, day, sent))]
-    return max(dates) if dates else None
+    ahead = [d for d in dates if d >= sent]
+    return min(ahead) if ahead else max(dates, default=None)
 
 
 def _resolve(match: re.Match[str], sent: date, language: str) -> date | None:
@@ -198,8 +204,8 @@ def parse_ooo_return_date(text: str, sent_at: datetime, language: str) -> date |
     """The first day an out-of-office sender is back, when the text says.
 
     "back on 3 Nov" gives 3 Nov; "away until 3 Nov" gives 4 Nov (until is
-    read as inclusive). Without such wording, the latest date of the coming
-    four months is read as the last day away.
+    read as inclusive). Without such wording, the latest date is read as the
+    last day away. A day beyond `_RETURN_HORIZON` is never the answer.
     """
     normalized = normalize(text).replace("\n", " ")
     sent = sent_at.date()
@@ -212,9 +218,9 @@ def parse_ooo_return_date(text: str, sent_at: datetime, language: str) -> date |
         if hit is not None:
             candidates.append(hit.day if anchor.group("back") else hit.day + timedelta(days=1))
     if not candidates:
-        horizon = sent + timedelta(days=120)
-        candidates = [f.day + timedelta(days=1) for f in found if f.day <= horizon]
-    return max(candidates) if candidates else None
+        candidates = [f.day + timedelta(days=1) for f in found]
+    horizon = sent + _RETURN_HORIZON
+    return max((day for day in candidates if day <= horizon), default=None)
 
 
 def _friday(of: date) -> date:
@@ -262,12 +268,17 @@ def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
     return hit[0].day if hit and hit[0].start == 0 else None
 
 
-def promised_deadline(own: str, sent_at: datetime, language: str) -> date | None:
-    """The latest day a promise in normalized `own` text sets ("by Friday")."""
+def promised_deadline(
+    own: str, promise: re.Match[str], sent_at: datetime, language: str
+) -> date | None:
+    """The day the `promise` found in normalized `own` text sets ("by Friday").
+
+    Only the first time frame from the promise wording to the end of its
+    sentence counts: another date of the message (a start date, the end of
+    a contract) says nothing about when they will write.
+    """
     sent = sent_at.date()
-    days = [
-        day
-        for match in _TIMEFRAME.finditer(own)
-        if (day := _timeframe(match, sent, language)) is not None and day >= sent
-    ]
-    return max(days) if days else None
+    end = _SENTENCE_END.search(own, promise.end())
+    sentence = own[promise.start() : end.start() if end else len(own)]
+    days = (_timeframe(match, sent, language) for match in _TIMEFRAME.finditer(sentence))
+    return next((day for day in days if day is not None and day >= sent), None)

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 
 from daemon.classify.senders import is_noreply
 from daemon.classify.text import normalize, own_text, signature_lines
-from daemon.classify.vocabulary import ANCHORS, OOO_SUBJECT
+from daemon.classify.vocabulary import ANCHORS, OOO_BODY, OOO_SUBJECT
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from collections.abc import Set as AbstractSet
+    from collections.abc import Iterable, Sequence
 
     from daemon.classify.lexicon import Lexicon
     from daemon.domain import Message
@@ -22,6 +21,8 @@ _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _REPLY_OR_FORWARD = re.compile(
     r"^\s*(?:\[[^\]]{0,60}\]\s*)*(?:re|aw|antw|sv|vs|rv|res|r|wg|fw|fwd|tr|enc|i)\s*(?:\[\d+\])?\s*:"
 )
+#: An out-of-office marker opening a subject, after tags such as "[External]".
+_OOO_OPENING = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)*" + OOO_SUBJECT.pattern)
 
 
 class Kind(enum.Enum):
@@ -143,17 +144,19 @@ def thread_selves(messages: Iterable[Message], self_addresses: frozenset[str]) -
     return self_addresses | sent_from if sent_from else self_addresses
 
 
-def is_auto_reply(message: Message, subject: str, found: AbstractSet[str] | None = None) -> bool:
-    """RFC 3834 auto-replies, X-Autoreply, and out-of-office subjects.
-
-    `found` holds the anchors in `subject` when they are known.
-    """
+def is_auto_reply(message: Message) -> bool:
+    """Declared an auto-reply by its header fields: RFC 3834 auto-replied, or X-Autoreply."""
     submitted = message.auto_submitted
-    return (
-        message.x_autoreply
-        or (submitted is not None and submitted.startswith("auto-replied"))
-        or OOO_SUBJECT.search(subject, found) is not None
-    )
+    return message.x_autoreply or (submitted is not None and submitted.startswith("auto-replied"))
+
+
+def is_out_of_office_subject(subject: str) -> bool:
+    """A new subject that opens with an out-of-office marker, as "Automatic reply: ...".
+
+    A marker further in is the topic ("Absence Management Specialist"), and
+    "Re: Out of office" is somebody answering an auto-reply.
+    """
+    return _REPLY_OR_FORWARD.match(subject) is None and _OOO_OPENING.match(subject) is not None
 
 
 def bulk_marker(message: Message) -> str | None:
@@ -167,43 +170,88 @@ def bulk_marker(message: Message) -> str | None:
     return None
 
 
-def kind_of(
-    message: Message,
-    subject: str,
-    selves: frozenset[str],
-    found: AbstractSet[str] | None = None,
-) -> Kind:
-    if is_auto_reply(message, subject, found):
+def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
+    """The kind its header fields and normalized `subject` give a message on its own.
+
+    `read_thread` may then read list or bulk mail as conversation, and an
+    automated message whose words are an out-of-office as an auto-reply.
+    """
+    if is_auto_reply(message):
         return Kind.AUTO_REPLY
     sender = message.from_
     if message.in_sent or (sender is not None and sender.addr in selves):
         return Kind.SELF
+    if is_out_of_office_subject(subject):
+        return Kind.AUTO_REPLY
     if message.auto_submitted not in (None, "no"):
         return Kind.AUTOMATED
     if bulk_marker(message) is not None:
         return Kind.BULK
+    return _person_or_machine(message)
+
+
+def _person_or_machine(message: Message) -> Kind:
+    sender = message.from_
     if sender is None or is_noreply(sender.addr):
         return Kind.AUTOMATED
     return Kind.HUMAN
 
 
+def _in_context(ordered: Sequence[Message], kinds: list[Kind]) -> list[Kind]:
+    """`kinds` with list and bulk mail read as conversation unless the thread is bulk.
+
+    Sourcing tools mark a recruiter's mail as bulk, so bulk mail makes a
+    thread list mail only while no one on the other side has written in
+    person after it. A bulk-marked answer to one of the user's messages,
+    outside a mailing list, is such a recruiter's; sync fetches its body
+    (see `prefilter`).
+    """
+    if Kind.BULK not in kinds:
+        return kinds
+    own = {m.key for m, kind in zip(ordered, kinds, strict=True) if kind is Kind.SELF}
+    standing = False
+    for message, kind in zip(ordered, kinds, strict=True):
+        if kind is Kind.HUMAN:
+            standing = False
+        elif kind is Kind.BULK and (message.list_id or message.in_reply_to not in own):
+            standing = True
+    if standing:
+        return kinds
+    return [
+        _person_or_machine(message) if kind is Kind.BULK else kind
+        for message, kind in zip(ordered, kinds, strict=True)
+    ]
+
+
+def _kinds(messages: Iterable[Message], selves: frozenset[str]) -> list[tuple[Message, str, Kind]]:
+    """Messages oldest first (ties broken by key, so sync order never matters).
+
+    Each comes with its normalized subject and its kind in the thread.
+    """
+    ordered = sorted(messages, key=lambda m: (m.date, m.key))
+    subjects = [normalize(message.subject) for message in ordered]
+    kinds = [kind_of(m, subject, selves) for m, subject in zip(ordered, subjects, strict=True)]
+    return list(zip(ordered, subjects, _in_context(ordered, kinds), strict=True))
+
+
 def has_bulk(messages: Iterable[Message], selves: frozenset[str]) -> bool:
     """Whether `read_thread` would find list or bulk mail, known before any body is read."""
-    return any(
-        bulk_marker(message) is not None
-        and kind_of(message, normalize(message.subject), selves) is Kind.BULK
-        for message in messages
-    )
+    messages = list(messages)
+    if all(bulk_marker(message) is None for message in messages):
+        return False
+    return any(kind is Kind.BULK for _, _, kind in _kinds(messages, selves))
 
 
 def read_thread(messages: Iterable[Message], selves: frozenset[str]) -> list[Reading]:
     """Messages oldest first (ties broken by key, so sync order never matters)."""
     readings = []
-    for message in sorted(messages, key=lambda m: (m.date, m.key)):
-        subject = normalize(message.subject)
-        found = ANCHORS.found(subject)
-        kind = kind_of(message, subject, selves, found)
+    for message, subject, kind in _kinds(messages, selves):
         body = "" if kind is Kind.BULK else normalize(message.body_text)
         sender = message.from_.addr if message.from_ is not None else ""
-        readings.append(Reading(message, kind, sender, subject, body, found))
+        reading = Reading(message, kind, sender, subject, body, ANCHORS.found(subject))
+        # Away messages sent as auto-generated are auto-replies all the same.
+        automated = kind is Kind.AUTOMATED and message.auto_submitted not in (None, "no")
+        if automated and reading.find(OOO_BODY):
+            reading.kind = Kind.AUTO_REPLY
+        readings.append(reading)
     return readings

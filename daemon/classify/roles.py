@@ -3,7 +3,13 @@
 Each observation adds to a person's HR or hiring-manager score and keeps
 its wording; the larger score wins. Explicit words (a title, an
 introduction) outweigh circumstances (attending the interview, being
-thanked), which outweigh mere activity in the thread.
+thanked), which outweigh mere activity in the thread. Arranging the
+interview (organising the invitation, asking for availability) counts once
+however often it happens: coordinators do it, but so does a hiring manager
+sending her own invitation, so attending or being thanked outweighs it.
+
+A recruiter writing through an applicant-tracking system or a no-reply
+address, with their own address as Reply-To, is the author of that message.
 """
 
 from __future__ import annotations
@@ -12,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from daemon.classify.reading import Kind, Reading
-from daemon.classify.senders import hr_local_part, is_freemail, is_noreply, organisation
+from daemon.classify.senders import (
+    hr_local_part,
+    is_deliverable,
+    is_freemail,
+    is_noreply,
+    organisation,
+)
 from daemon.classify.text import (
     clause_after,
     clause_before,
@@ -66,11 +78,17 @@ class _Person:
     hm_evidence: list[Evidence] = field(default_factory=list)
     #: Roles someone was already introduced as: the first introduction is enough.
     introduced: set[Role] = field(default_factory=set)
+    arranged: bool = False
 
     def introduce(self, role: Role, detail: str, key: str) -> None:
         if role not in self.introduced:
             self.introduced.add(role)
             self.add(role, INTRO_WEIGHT, detail, key)
+
+    def arrange(self, detail: str, key: str | None) -> None:
+        if not self.arranged:
+            self.arranged = True
+            self.add(Role.HR, SCHEDULING_WEIGHT, detail, key)
 
     def add(self, role: Role, weight: float, detail: str, key: str | None) -> None:
         evidence = Evidence(str(role), detail, weight, key)
@@ -81,13 +99,6 @@ class _Person:
         elif all(e.detail != detail for e in self.hm_evidence):
             self.hm += weight
             self.hm_evidence.append(evidence)
-
-
-def _whose(reading: Reading) -> str:
-    if reading.kind is Kind.SELF:
-        return "your"
-    sender = reading.message.from_
-    return f"{who(sender)}'s" if sender is not None else "a"
 
 
 class _Roster:
@@ -114,13 +125,38 @@ class _Roster:
         return self.people.get(addr)
 
 
-def _collect(roster: _Roster, readings: Sequence[Reading], interview: CalendarEvent | None) -> None:
-    for position, reading in enumerate(readings):
+def _author(reading: Reading, selves: frozenset[str]) -> Address | None:
+    """Who on the other side wrote a message, or None for the user's and automated mail.
+
+    An ATS or no-reply message is written by its Reply-To person, when it
+    has one: that is the recruiter using the tool.
+    """
+    sender = reading.message.from_
+    if reading.kind is Kind.HUMAN:
+        return sender
+    if reading.kind is not Kind.AUTOMATED or (sender is not None and not is_noreply(sender.addr)):
+        return None
+    for reply_to in reading.message.reply_to:
+        addr = reply_to.addr
+        if addr not in selves and not is_noreply(addr) and is_deliverable(addr):
+            return Address(addr, reply_to.name or (sender.name if sender is not None else ""))
+    return None
+
+
+def _collect(
+    roster: _Roster,
+    readings: Sequence[Reading],
+    authors: Sequence[Address | None],
+    interview: CalendarEvent | None,
+) -> None:
+    for position, (reading, author) in enumerate(zip(readings, authors, strict=True)):
         if reading.kind in (Kind.BULK, Kind.AUTO_REPLY):
             continue
         message = reading.message
         if message.from_ is not None:
             roster.see(message.from_, position, sent=reading.kind is not Kind.AUTOMATED)
+        if author is not None:
+            roster.see(author, position, sent=True)
         for address in (*message.to, *message.cc):
             roster.see(address, position)
     if interview is not None:
@@ -143,9 +179,20 @@ def _signature_titles(person: _Person, reading: Reading) -> None:
         return
 
 
+def _is_named_person(addr: str, name: str) -> bool:
+    """Whether a display name is a person's: "Acme Jobs" <jobs@acme...> names the company."""
+    if not name or hr_local_part(addr) is not None:
+        return False
+    return first_name(name).lower() != organisation(addr).split(".", 1)[0]
+
+
 def _mention_terms(roster: _Roster) -> list[tuple[_Person, str]]:
-    """Full names and unambiguous first names of the hiring side, lower-cased."""
-    people = [p for a, p in roster.people.items() if roster.hiring_side(a) and p.address.name]
+    """Full names and unambiguous first names of the hiring side's people, lower-cased."""
+    people = [
+        p
+        for a, p in roster.people.items()
+        if roster.hiring_side(a) and _is_named_person(a, p.address.name)
+    ]
     firsts = [first_name(p.address.name).lower() for p in people]
     terms = []
     for person, first in zip(people, firsts, strict=True):
@@ -169,12 +216,12 @@ def _mentions(text: str, term: str) -> list[int]:
     return found
 
 
-def _introductions(terms: list[tuple[_Person, str]], reading: Reading) -> None:
+def _introductions(terms: list[tuple[_Person, str]], reading: Reading, whose: str) -> None:
     if not (HR_INTRO.anchored_in(reading.anchors) or HM_INTRO.anchored_in(reading.anchors)):
         return
     text = reading.own
     message = reading.message
-    where = f"the introduction in {_whose(reading)} message of {short_date(message.date)}"
+    where = f"the introduction in {whose} message of {short_date(message.date)}"
     for person, term in terms:
         for start in _mentions(text, term):
             before = clause_before(text, start)
@@ -188,28 +235,31 @@ def _introductions(terms: list[tuple[_Person, str]], reading: Reading) -> None:
                 person.introduce(Role.HIRING_MANAGER, where, message.key)
 
 
-def _from_messages(roster: _Roster, readings: Sequence[Reading]) -> None:
+def _from_messages(
+    roster: _Roster, readings: Sequence[Reading], authors: Sequence[Address | None]
+) -> None:
     terms = _mention_terms(roster)
-    for reading in readings:
-        if reading.kind not in (Kind.SELF, Kind.HUMAN):
-            continue
-        message = reading.message
-        if terms:
-            _introductions(terms, reading)
+    for reading, author in zip(readings, authors, strict=True):
         if reading.kind is Kind.SELF:
+            if terms:
+                _introductions(terms, reading, "your")
             _from_own_message(roster, reading)
             continue
-        person = roster.hiring_side(reading.sender)
+        if author is None:
+            continue
+        if terms:
+            _introductions(terms, reading, f"{who(author)}'s")
+        person = roster.hiring_side(author.addr)
         if person is None:
             continue
+        message = reading.message
         _signature_titles(person, reading)
         agency = reading.find(AGENCY)
         if agency is not None:
             detail = f"the agency wording '{agency.group()}'"
             person.add(Role.HR, AGENCY_WEIGHT, detail, message.key)
         if reading.find(ASK_AVAILABILITY) or reading.find(INTERVIEW_INVITE):
-            detail = f"the scheduling on {short_date(message.date)}"
-            person.add(Role.HR, SCHEDULING_WEIGHT, detail, message.key)
+            person.arrange(f"the scheduling on {short_date(message.date)}", message.key)
 
 
 def _from_own_message(roster: _Roster, reading: Reading) -> None:
@@ -227,7 +277,7 @@ def _from_invitation(roster: _Roster, interview: CalendarEvent, hiring_orgs: set
     when = short_date(interview.start)
     organizer = interview.organizer.addr if interview.organizer is not None else None
     if organizer is not None and (person := roster.hiring_side(organizer)) is not None:
-        person.add(Role.HR, SCHEDULING_WEIGHT, f"organising the interview of {when}", None)
+        person.arrange(f"organising the interview of {when}", None)
     for attendee in interview.attendees:
         person = roster.hiring_side(attendee.addr)
         if person is None or attendee.addr == organizer:
@@ -288,12 +338,12 @@ def _apply_overrides(roster: _Roster, overrides: Overrides, position: int) -> No
         person.add(role, OVERRIDE_WEIGHT, "your correction", None)
 
 
-def hiring_organisations(readings: Sequence[Reading], selves: frozenset[str]) -> set[str]:
+def _hiring_organisations(authors: Sequence[Address | None]) -> set[str]:
     """Employers (and agencies) that wrote in the thread."""
     return {
-        organisation(r.sender)
-        for r in readings
-        if r.kind is Kind.HUMAN and r.sender not in selves and not is_freemail(r.sender)
+        organisation(author.addr)
+        for author in authors
+        if author is not None and not is_freemail(author.addr)
     }
 
 
@@ -304,10 +354,11 @@ def assign_roles(
     overrides: Overrides,
 ) -> tuple[Participant, ...]:
     roster = _Roster(selves)
-    _collect(roster, readings, interview)
-    _from_messages(roster, readings)
+    authors = [_author(reading, selves) for reading in readings]
+    _collect(roster, readings, authors, interview)
+    _from_messages(roster, readings, authors)
     if interview is not None:
-        orgs = hiring_organisations(readings, selves)
+        orgs = _hiring_organisations(authors)
         if interview.organizer is not None:
             orgs.add(organisation(interview.organizer.addr))
         _from_invitation(roster, interview, orgs)

@@ -177,6 +177,7 @@ OOO_BODY = lexicon(
     "oficina limited access",
     r"out of (?:the )?office",
     r"away from (?:the )?office",
+    r"(?:i am|i'm|i will be|i'll be) (?:currently )?away",
     r"(?:on|currently on) (?:vacation|holiday|annual leave|leave|parental leave)",
     r"limited access to (?:my )?e-?mail",
     r"je suis (?:actuellement )?(?:absente?|en congés?)",
@@ -460,7 +461,7 @@ REJECTION = lexicon(
     "candidate match closely progress fit suite reten d'autres défavorable négative "
     "correspond leider berück absage entschieden besetzt vergeben weiter engere rückmeldung "
     "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil ahead "
-    "decided chosen opted going move",
+    "decided chosen opted going move direction poursuiv continuer zusage further",
     r"(?:decided|chosen|opted) (?:not )?to (?:move|go) (?:forward|ahead) with (?:other|another|"
     r"a different|different) (?:candidates?|applicants?|profiles?)",
     r"(?:move|moving|go|going) (?:forward|ahead) with (?:other|another|a different) "
@@ -470,6 +471,9 @@ REJECTION = lexicon(
     r"(?:not|won't|will not) (?:be )?(?:moving|move|going|proceed(?:ing)?|progress(?:ing)?) "
     r"(?:forward |ahead )?with your (?:application|candidacy)",
     r"(?:not|won't) be (?:moving|proceeding|progressing) (?:forward|further)",
+    r"(?:not|won't) (?:be )?progress(?:ing)? your (?:application|candidacy)",
+    r"(?:not|won't) be taking your (?:application|candidacy) (?:any )?further",
+    r"(?:go|going|gone|move|moving) in (?:a )?(?:different|another) direction",
     r"unable to (?:offer you|move forward|progress your)",
     r"(?:have|has) not been (?:selected|successful|shortlisted)",
     r"(?:you were|you've been|you have been|application was|application has been) "
@@ -490,21 +494,26 @@ REJECTION = lexicon(
     r"ne pas retenir votre candidature",
     r"retenu (?:un autre|une autre|d'autres) (?:candidat|candidate|profil)s?",
     r"(?:poursuivre|continuer) avec d'autres (?:candidats|profils)",
+    r"(?:ne pas (?:poursuivre|continuer)|ne (?:poursuivrons|continuerons) pas)"
+    r"(?: le processus)?(?: avec)? (?:votre|ta) candidature",
     r"(?:au regret|regrettons) de vous (?:annoncer|informer)",
     r"ne correspond(?:ait)? pas (?:à nos|aux) (?:besoins|attentes)",
     r"leider (?:müssen wir ihnen mitteilen|nicht berücksichtigen|absagen|keine positive)",
-    r"(?:nicht|keine) (?:weiter )?berücksichtig(?:en|t|ung)",
+    r"(?:nicht|keine) (?:weiter(?:e)? )?(?:zu )?berücksichtig(?:en|t|ung)",
+    r"(?:können|konnten) wir (?:ihnen|dir) (?:leider )?keine zusage (?:geben|erteilen|machen)",
+    r"leider keine zusage",
     r"absage",
     r"für (?:einen anderen|eine andere|andere) (?:kandidaten|kandidatin|bewerber|bewerberin"
     r"|bewerbende)(?: \w+)? entschieden",
     r"anderweitig (?:besetzt|entschieden|vergeben)",
     r"nicht in die engere (?:wahl|auswahl)",
-    r"nicht weiter (?:verfolgen|berücksichtigen)",
+    r"nicht weiter (?:zu )?(?:verfolgen|berücksichtigen)",
     r"stelle (?:ist|wurde) (?:bereits )?(?:vergeben|besetzt)",
     r"keine positive (?:rückmeldung|nachricht)",
     r"(?:lamentablemente|lamentamos|desafortunadamente)[^.]{0,120}(?:no (?:continuar|seguir|"
     r"avanzar|podemos)|otros? candidat|otro perfil)",
-    r"no (?:continuar|seguir|avanzar) con (?:tu|su) (?:candidatura|proceso|solicitud)",
+    r"no (?:podemos |podremos |vamos a )?(?:continuar|seguir|avanzar)(?:emos)? con (?:tu|su) "
+    r"(?:candidatura|proceso|solicitud)",
     r"(?:decidido|decidimos) (?:seguir|continuar|avanzar) con otr[oa]s? (?:candidat|perfil)\w*",
     r"no (?:has|ha) sido seleccionad[oa]",
     r"(?:el puesto|la vacante|la posición) (?:ya )?(?:ha sido|fue) cubiert[oa]",
@@ -513,8 +522,8 @@ REJECTION = lexicon(
 
 OFFER = lexicon(
     "offer offre propos embauche contrat angebot anbiet arbeitsvertrag oferta ofrec propuesta "
-    "complace alegra encantados gustaría pleased delighted happy thrilled excited glad heureu "
-    "ravi",
+    "complace alegra encantad gustaría pleased delighted happy thrilled excited glad heureu "
+    "ravi plaisir",
     r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|offer|make) you "
     r"(?:an? )?(?:formal |verbal |written )?(?:offer|the position|the role)",
     r"(?:pleased|delighted|happy|thrilled|excited|glad) to (?:extend|make) (?:an? )?"
@@ -524,8 +533,8 @@ OFFER = lexicon(
     r"(?:your|the) (?:formal |written )?offer (?:letter|details|package)",
     r"job offer",
     r"(?:we(?:'d| would) like|we want) to offer you",
-    r"(?:heureux|heureuse|heureuses|ravie?s?) de vous (?:proposer|faire|adresser) "
-    r"(?:une |notre |le |la )?(?:offre|proposition|poste)",
+    r"(?:heureux|heureuse|heureuses|ravie?s?|le plaisir) de vous (?:proposer|faire|adresser"
+    r"|offrir) (?:une |un |notre |le |la )?(?:offre|proposition|poste)",
     r"promesse d'embauche",
     r"proposition (?:d'embauche|de contrat|salariale|ferme)",
     r"(?:lettre|offre) d'(?:offre|embauche)",
@@ -533,11 +542,12 @@ OFFER = lexicon(
     r"(?:freuen uns|freue mich),? (?:ihnen|dir) (?:ein |das |unser )?(?:\w+ )?"
     r"(?:angebot|vertragsangebot)",
     r"(?:ihnen|dir) (?:die stelle|die position|einen vertrag) anbieten",
+    r"(?:ihnen|dir) (?:gerne |gern )?(?:ein|unser) (?:\w+ )?angebot (?:machen|unterbreiten)",
     r"vertragsangebot",
     r"(?:ihr|den) arbeitsvertrag",
     r"angebot (?:für|zur) (?:die )?(?:stelle|position)",
-    r"(?:nos complace|nos alegra|estamos encantados de|nos gustaría) (?:ofrecerte|ofrecerle|"
-    r"hacerte|hacerle)",
+    r"(?:(?:nos|me) (?:complace|alegra|gustaría)|(?:estamos|estoy) encantad[oa]s? de) "
+    r"(?:ofrecerte|ofrecerle|hacerte|hacerle)",
     r"carta (?:de )?oferta",
     r"oferta formal",
     r"propuesta (?:económica|de contratación)",
@@ -667,13 +677,15 @@ ASK_DOCUMENTS = lexicon(
 )
 
 ASK_CONFIRMATION = lexicon(
-    "confirm let know savoir courant bestätig bescheid wissen mit confírm avís hazme indíca dime",
+    "confirm let know savoir dire indiqu courant bestätig bescheid wissen mit confírm avís hazme "
+    "indíca dime",
     r"please (?:confirm|let (?:me|us) know)",
     r"(?:could|can) you (?:please )?confirm",
     r"let (?:me|us) know (?:if|whether|what|which|when|how)",
     r"merci de (?:me |nous )?confirmer",
     r"(?:pouvez|pourriez)-vous (?:me |nous )?confirmer",
     r"(?:dites|faites)-(?:moi|nous) savoir",
+    r"(?:(?:me|nous) (?:faire savoir|dire|indiquer)|m'indiquer) (?:si|quand|quel(?:le)?s?|ce que)",
     r"tenez-(?:moi|nous) au courant",
     r"bitte (?:bestätigen|geben sie (?:mir|uns) bescheid|teilen sie (?:mir|uns) mit)",
     r"lassen sie (?:mich|uns) wissen",
@@ -681,6 +693,30 @@ ASK_CONFIRMATION = lexicon(
     r"confírm(?:a|e)(?:me|nos)",
     r"(?:puedes|podrías|puede|podría) confirmar",
     r"avísa(?:me|nos)|hazme saber|indíca(?:me|nos)|dime si",
+)
+
+#: An open invitation to ask questions or for help, which closes many letters
+#: and expects no answer: "let me know if you have any questions" is no ask.
+QUESTIONS_WELCOME = lexicon(
+    "question help assist anything besoin interrogation fragen pregunta duda consulta necesit",
+    r"(?:if|should|in case|do|did) (?:you )?(?:have|need|require|there (?:are|is)) (?:any |some )?"
+    r"(?:further |other |more |additional )?(?:questions?|help|assistance|anything(?: else)?)",
+    r"if (?:any )?(?:further |other |more )?questions (?:come up|arise)",
+    r"if anything (?:else )?(?:comes up|is unclear)",
+    r"if (?:i|we) can (?:help|assist|be of (?:any |further )?(?:help|assistance))",
+    r"any (?:further |other |more )?questions",
+    r"si (?:vous avez|tu as) (?:des |d'autres |la moindre |une |quelques )?(?:autres )?"
+    r"(?:questions?|interrogations?)",
+    r"si (?:vous avez|tu as) besoin (?:de quoi que ce soit|d'aide|d'informations|de précisions)",
+    r"(?:avez-vous|as-tu) (?:des|d'autres) questions",
+    r"(?:pour toute|en cas de) (?:autre )?(?:question|interrogation)s?",
+    r"(?:wenn|falls|sollten?) (?:sie|du) (?:noch )?(?:weitere |irgendwelche )?fragen",
+    r"(?:haben sie|hast du) (?:noch )?(?:weitere |irgendwelche )?fragen",
+    r"bei (?:weiteren |allen |offenen )?fragen",
+    r"(?:si )?(?:tienes|tiene|tienen|tengas|tenga|tuvieras|tuviera) (?:alguna |algunas |cualquier "
+    r"|más )?(?:preguntas?|dudas?|consultas?)",
+    r"si (?:necesitas|necesita) (?:algo|ayuda|más información)",
+    r"(?:ante|para) cualquier (?:pregunta|duda|consulta)",
 )
 
 #: A question mark closing a sentence, in any of the four languages.
@@ -701,8 +737,9 @@ PROMISE = lexicon(
     "informad escribiremos respuesta noticias should aurez",
     r"(?:we|i)(?:'ll| will| shall| are going to| am going to) (?:let you know|follow up|"
     r"reach out|contact you|update you)",
-    r"(?:\w+'ll|will|shall|going to) (?:get back to you|be in touch|come back to you|circle back|"
-    r"be back in touch)",
+    # "We will review it and get back to you": the promise is the second verb.
+    r"(?:\w+'ll|will|shall|going to) (?:[\w ]{1,40} and )?(?:get back to you|be in touch|"
+    r"come back to you|circle back|be back in touch)",
     r"you(?:'ll| will| should) hear (?:back )?from (?:us|me)",
     r"(?:expect|should have) (?:an? )?(?:update|answer|decision|feedback)",
     r"(?:nous|je) (?:reviendrons|reviendrai|reviens) (?:rapidement |très vite )?vers vous",

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from daemon.classify.dates import parse_ooo_return_date, promised_deadline
 from daemon.classify.text import normalize
+from daemon.classify.vocabulary import PROMISE
 
 #: A Thursday.
 SENT = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
@@ -46,9 +47,40 @@ def test_until_is_read_as_inclusive(text: str, language: str, back: date) -> Non
     assert parse_ooo_return_date(text, SENT, language) == back
 
 
-def test_ambiguous_english_numeric_date_takes_the_later_reading() -> None:
-    """03/12 could be 3 Dec or 12 Mar; the later reading never writes too early."""
-    assert parse_ooo_return_date("Back on 03/12.", SENT, "en") == date(2027, 3, 12)
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("Back on 03/12.", date(2026, 12, 3)),
+        ("I will be back on 7/12.", date(2026, 12, 7)),
+        ("Out of office until 3/12.", date(2026, 12, 4)),
+        ("Back on 11/13.", date(2026, 11, 13)),
+    ],
+)
+def test_ambiguous_english_numeric_date_takes_the_nearest_reading_ahead(
+    text: str, back: date
+) -> None:
+    """03/12 is 3 Dec or 12 Mar: the first reading not before the message, not months away."""
+    assert parse_ooo_return_date(text, SENT, "en") == back
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am on parental leave and will be back on 1 June.",
+        "Je suis absente jusqu'au 30 avril.",
+        "Returning on 2027-09-01.",
+        "Congés : 23 juin",
+    ],
+)
+def test_return_dates_beyond_four_months_are_not_believed(text: str) -> None:
+    """A return date months away is likelier a misreading than an absence: it postpones nothing."""
+    assert parse_ooo_return_date(text, SENT, "en") is None
+
+
+def test_a_far_date_does_not_hide_a_near_return_date() -> None:
+    """Only the far reading is dropped: the sender's return on Monday still counts."""
+    text = "Back on Monday, 23 November. The office is closed until 1 June."
+    assert parse_ooo_return_date(text, SENT, "en") == date(2026, 11, 23)
 
 
 def test_without_dates_there_is_no_return_date() -> None:
@@ -84,12 +116,53 @@ def test_unanchored_date_is_taken_as_last_day_away() -> None:
 )
 def test_reads_promised_deadlines(text: str, deadline: date) -> None:
     """Time frames in promises become a deadline date."""
-    assert promised_deadline(normalize(text), SENT, "en") == deadline
+    assert _deadline(text) == deadline
 
 
 def test_promise_without_time_frame_has_no_deadline() -> None:
     """ "We'll get back to you" alone sets no deadline."""
-    assert promised_deadline(normalize("We'll get back to you soon."), SENT, "en") is None
+    assert _deadline("We'll get back to you soon.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("We'll get back to you regarding the next steps by Friday.", date(2026, 11, 13)),
+        ("Wir melden uns bis zum 20. November bei Ihnen.", date(2026, 11, 20)),
+        (
+            "Wir melden uns bis 20.11. bei Ihnen. Die Stelle ist bis 31.03.2027 befristet.",
+            date(2026, 11, 20),
+        ),
+    ],
+)
+def test_reads_the_time_frame_right_after_the_promise(text: str, deadline: date) -> None:
+    """The time frame that follows the promise in its sentence is the deadline."""
+    assert _deadline(text) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Te contactaremos en breve. La incorporación está prevista para el 1 de marzo.",
+            "es",
+        ),
+        ("Wir melden uns bei Ihnen. Die Stelle ist bis 31.03.2027 befristet.", "de"),
+        ("We'll get back to you soon. Please reply before 1 March.", "en"),
+        ("Nous reviendrons vers vous. Le poste est à pourvoir d'ici le 1er mars.", "fr"),
+        ("Before 1 March, we'll get back to you.", "en"),
+    ],
+)
+def test_dates_outside_the_promise_are_not_deadlines(text: str, language: str) -> None:
+    """A start date or a contract end in the same message is not when they will write."""
+    assert _deadline(text, language) is None
+
+
+def _deadline(text: str, language: str = "en") -> date | None:
+    normalized = normalize(text)
+    promise = PROMISE.search(normalized)
+    assert promise is not None
+    return promised_deadline(normalized, promise, SENT, language)
 
 
 @given(st.text(max_size=300), st.sampled_from(["en", "fr", "de", "es", "other"]))

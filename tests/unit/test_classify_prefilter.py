@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.classify.prefilter import wants_body
+from daemon.classify.reading import is_out_of_office_subject
+from daemon.classify.text import normalize
 
 PLAIN = (
     b"From: Priya Raman <priya.raman@acme.example.test>\r\n"
@@ -28,6 +31,41 @@ def test_auto_replies_are_fetched_even_when_marked_bulk() -> None:
     assert wants_body(PLAIN + b"Precedence: bulk\r\nAuto-Submitted: auto-replied\r\n")
     assert wants_body(PLAIN.replace(b"Your interview", b"Out of Office") + b"Precedence: junk\r\n")
     assert wants_body(PLAIN + b"Precedence: bulk\r\nX-Autoreply: yes\r\n")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Fuera de la oficina",
+        "Ausente",
+        "OOO until Monday",
+        "En cong\u00e9",
+        "Nicht im B\u00fcro",
+        "Auto-response: Application",
+        "Automatische Antwort: Bewerbung",
+        "Out of Office: Re: Interview",
+    ],
+)
+def test_every_away_subject_of_the_classifier_is_fetched(subject: str) -> None:
+    """The subjects read as out-of-office are those whose body sync downloads."""
+    assert is_out_of_office_subject(normalize(subject))
+    header = PLAIN.replace(b"Your interview", subject.encode()) + b"Precedence: bulk\r\n"
+    assert wants_body(header)
+
+
+def test_automated_mail_is_fetched_even_when_marked_bulk() -> None:
+    """Auto-generated mail is read (an ATS, or an away message), so its body is fetched."""
+    assert wants_body(PLAIN + b"Auto-Submitted: auto-generated\r\nPrecedence: bulk\r\n")
+    assert wants_body(PLAIN + b"List-Id: <x.example.test>\r\nAuto-Submitted: auto-notified\r\n")
+    assert not wants_body(PLAIN + b"Auto-Submitted: no\r\nPrecedence: bulk\r\n")
+
+
+def test_bulk_marked_answers_are_fetched_outside_mailing_lists() -> None:
+    """Sourcing tools mark a recruiter's answers bulk; a mailing list's are list mail."""
+    answer = PLAIN + b"In-Reply-To: <a1@example.test>\r\n"
+    assert wants_body(answer + b"List-Unsubscribe: <https://u.example.test/1>\r\n")
+    assert wants_body(answer + b"Precedence: bulk\r\n")
+    assert not wants_body(answer + b"List-Id: <jobs.lists.example.test>\r\n")
 
 
 def test_encoded_subject_is_given_the_benefit_of_the_doubt() -> None:

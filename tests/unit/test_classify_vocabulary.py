@@ -3,8 +3,11 @@ from __future__ import annotations
 import pytest
 
 from daemon.classify import vocabulary as v
+from daemon.classify.analysis import analyse
 from daemon.classify.lexicon import Lexicon
 from daemon.classify.text import normalize
+from daemon.domain import Overrides
+from tests.corpus.factory import ALICE, APPLICATION, RECRUITER_SIGNATURE, SAM, message, mine, thread
 
 POSITIVE: dict[str, list[str]] = {
     "OOO_SUBJECT": [
@@ -31,6 +34,16 @@ POSITIVE: dict[str, list[str]] = {
         "El puesto ya ha sido cubierto.",
         "We have chosen to go ahead with a different applicant.",
         "We will not be going ahead with your application.",
+        "We will not be progressing your application further.",
+        "We won't be progressing your application.",
+        "We will not be taking your application any further.",
+        "We have decided to go in a different direction.",
+        "Nous avons décidé de ne pas poursuivre avec votre candidature.",
+        "Nous ne poursuivrons pas le processus avec votre candidature.",
+        "Wir haben uns entschieden, Ihre Bewerbung nicht weiter zu berücksichtigen.",
+        "Leider können wir Ihnen keine Zusage geben.",
+        "No podemos avanzar con tu candidatura.",
+        "No continuaremos con su candidatura.",
     ],
     "OFFER": [
         "We are delighted to extend you an offer for the role.",
@@ -41,6 +54,12 @@ POSITIVE: dict[str, list[str]] = {
         "Nos complace ofrecerte el puesto.",
         "Adjunto la carta de oferta.",
         "We are pleased to extend you the position.",
+        "Nous avons le plaisir de vous proposer le poste.",
+        "J'ai le plaisir de vous faire une offre.",
+        "Wir möchten Ihnen gerne ein Angebot machen.",
+        "Wir möchten Ihnen ein verbindliches Angebot unterbreiten.",
+        "Me complace ofrecerte el puesto.",
+        "Estoy encantada de ofrecerle el puesto.",
     ],
     "WITHDRAWAL": [
         "I would like to withdraw my application.",
@@ -104,6 +123,7 @@ POSITIVE: dict[str, list[str]] = {
     "PROMISE": [
         "We'll get back to you next week.",
         "I will be in touch by Friday.",
+        "We will review it and get back to you next week.",
         "Nous reviendrons vers vous rapidement.",
         "Wir melden uns bis Ende der Woche.",
         "Wir werden uns in den nächsten Tagen bei Ihnen melden.",
@@ -191,8 +211,20 @@ POSITIVE: dict[str, list[str]] = {
     "ASK_CONFIRMATION": [
         "Please confirm the time.",
         "Merci de me confirmer le créneau.",
+        "Merci de me faire savoir si le créneau vous convient.",
+        "Pourriez-vous m'indiquer quand vous commencez ?",
         "Geben Sie mir kurz Bescheid.",
         "¿Puedes confirmar la hora?",
+    ],
+    "QUESTIONS_WELCOME": [
+        "Let me know if you have any questions.",
+        "Should you have any further questions, feel free to reach out.",
+        "Do you have any questions in the meantime?",
+        "N'hésitez pas à me faire savoir si vous avez des questions.",
+        "Pour toute question, je reste à votre disposition.",
+        "Bei Fragen stehe ich Ihnen gerne zur Verfügung.",
+        "Melden Sie sich gerne, falls Sie noch Fragen haben.",
+        "No dudes en contactarme si tienes alguna pregunta.",
     ],
     "SMALL_TALK_QUESTION": [
         "How are you?",
@@ -230,8 +262,17 @@ NEGATIVE: dict[str, list[str]] = {
     "REJECTION": [
         "Unfortunately I am travelling on Tuesday, could we move the call?",
         "We are moving forward with the next interview round.",
+        "We will now be progressing your application to the final round.",
+        "Wir können Ihnen leider noch keine Zusage geben, melden uns aber bald.",
+        "We are moving in a new direction with the interview format.",
     ],
-    "OFFER": ["Découvrez nos offres d'emploi", "Our product offers great value."],
+    "OFFER": [
+        "Découvrez nos offres d'emploi",
+        "Our product offers great value.",
+        "Nous avons le plaisir de vous proposer un entretien.",
+        "Leider können wir Ihnen kein Angebot machen.",
+    ],
+    "QUESTIONS_WELCOME": ["Let me know if Tuesday works.", "Merci de me confirmer le créneau."],
     "WITHDRAWAL": ["I am no longer available on Tuesday, could we do Wednesday?"],
     "PERSONAL": ["Thank you for your application."],
     "QUOTE_HEADER": [
@@ -268,3 +309,65 @@ def test_every_lexicon_has_tests() -> None:
     """No lexicon escapes the phrase tests, so an anchor typo cannot go unnoticed."""
     lexicons = {name for name, value in vars(v).items() if isinstance(value, Lexicon)}
     assert lexicons == set(POSITIVE)
+
+
+# --- asks and courtesy closings --------------------------------------------------------------
+
+
+def _ask(body: str) -> str | None:
+    """What a recruiter's answer to the user's application asks the user for."""
+    application = mine("2026-11-02 09:00", (SAM,), APPLICATION)
+    answer = message("2026-11-04 10:00", SAM, body="Hi Alice,\n\n" + body + RECRUITER_SIGNATURE)
+    analysis = analyse(thread(application, answer), frozenset({ALICE.addr}), Overrides())
+    assert analysis.classification.tracked
+    return analysis.ask.what if analysis.ask else None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We will review it and get back to you next week. Let me know if you have any questions.",
+        "Please let me know if you have any further questions.",
+        "If you have any questions, please let me know.",
+        "Don't hesitate to reach out if you need anything else.",
+        "Feel free to contact me, and let us know if there is anything else we can help with.",
+        "Do you have any questions in the meantime?",
+        "N'hésitez pas à me faire savoir si vous avez des questions.",
+        "Faites-moi savoir si vous avez des questions.",
+        "Avez-vous des questions ?",
+        "Bei Fragen stehe ich Ihnen gerne zur Verfügung.",
+        "Geben Sie mir Bescheid, falls Sie noch Fragen haben.",
+        "Haben Sie noch Fragen?",
+        "No dudes en contactarme si tienes alguna pregunta.",
+        "Avísame si tienes cualquier duda.",
+        "¿Tienes alguna pregunta?",
+    ],
+)
+def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
+    """A courtesy closing leaves nothing for the user to answer, in every language."""
+    assert _ask(body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("Let me know if Tuesday works for you.", "a confirmation"),
+        ("Can you confirm the time? Let me know if you have any questions.", "a confirmation"),
+        (
+            "Let me know if you have any questions. Also, let me know whether Tuesday works.",
+            "a confirmation",
+        ),
+        ("Any questions? Please confirm the time.", "a confirmation"),
+        (
+            "Merci de me confirmer le créneau. N'hésitez pas si vous avez des questions.",
+            "a confirmation",
+        ),
+        ("N'hésitez pas à me dire si le créneau ne vous convient pas.", "a confirmation"),
+        ("Geben Sie mir Bescheid, ob der Dienstag passt.", "a confirmation"),
+        ("Avísame si el martes te va bien.", "a confirmation"),
+        ("Any questions? Do you have a notice period?", "an answer to a question"),
+    ],
+)
+def test_a_real_ask_next_to_a_courtesy_closing_stays_an_ask(body: str, what: str) -> None:
+    """Only the closing is courtesy: a request beside it still waits on the user."""
+    assert _ask(body) == what

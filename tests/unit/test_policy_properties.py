@@ -107,9 +107,11 @@ def their_messages(draw: st.DrawFn, hours: int, key: str) -> Message:
 
 @st.composite
 def auto_replies(draw: st.DrawFn, hours: int, key: str) -> Message:
-    marker = draw(st.sampled_from(["auto_submitted", "x_autoreply", "subject"]))
+    # Away messages sent as auto-generated or auto-notified are auto-replies too.
+    markers = ["auto-replied", "auto-generated", "auto-notified", "x_autoreply", "subject"]
+    marker = draw(st.sampled_from(markers))
     fields: dict[str, object] = {
-        "auto_submitted": "auto-replied" if marker == "auto_submitted" else None,
+        "auto_submitted": marker if marker.startswith("auto-") else None,
         "x_autoreply": marker == "x_autoreply",
         "precedence": draw(st.sampled_from([None, "bulk", "junk"])),
     }

@@ -1,0 +1,308 @@
+"""Auto-replies, list mail and the user's own thank-you: what counts as conversation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from daemon.classify.analysis import analyse, analyse_tracked
+from daemon.classify.reading import Kind, has_bulk, read_thread
+from daemon.domain import Address, Message, Overrides, Stage, Thread
+from daemon.policy import decide
+from tests.corpus.factory import (
+    ALICE,
+    APPLICATION,
+    BOB,
+    CAREERS,
+    RECRUITER_SIGNATURE,
+    RULES,
+    SAM,
+    at,
+    message,
+    mine,
+    thread,
+)
+
+SELF = frozenset({ALICE.addr})
+HANA = Address("hana.sato@soylent.example.test", "Hana Sato")
+ASHBY = Address("no-reply@ashbyhq.example.test", "Acme Recruiting")
+NEWS = Address("news@jobs.example.test", "Jobs Weekly")
+SUBJECT = "Application: Data Engineer"
+NOW = at("2026-11-30 09:00")
+
+
+def kinds(*messages: Message) -> list[Kind]:
+    return [reading.kind for reading in read_thread(messages, SELF)]
+
+
+def applied(*later: Message) -> Thread:
+    """Alice applied to Acme on Monday 2 Nov."""
+    return thread(mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject=SUBJECT), *later)
+
+
+def tracked(conversation: Thread) -> bool:
+    """The full analysis and planning's quick path agree, and say whether it is tracked."""
+    full = analyse(conversation, SELF, Overrides())
+    quick = analyse_tracked(conversation, SELF, Overrides())
+    assert (quick is not None) == full.classification.tracked
+    return full.classification.tracked
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Out of Office: Application: Data Engineer",
+        "Automatic reply: Application: Data Engineer",
+        "[External] Automatic reply: Application: Data Engineer",
+        "Abwesenheitsnotiz: Bewerbung",
+        "Réponse automatique : Candidature",
+        "Respuesta automática: Candidatura",
+        "Fuera de la oficina",
+        "OOO until Monday",
+    ],
+)
+def test_a_subject_opening_with_an_away_marker_is_an_auto_reply(subject: str) -> None:
+    """Responders that set no header still say so at the start of the subject."""
+    away = message("2026-11-02 10:00", SAM, body="Back on Monday.", subject=subject)
+    assert kinds(away) == [Kind.AUTO_REPLY]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Application: Absence Management Specialist",
+        "Re: Out of Office: Application: Data Engineer",
+        "AW: Abwesenheitsnotiz: Bewerbung",
+        "TR: Réponse automatique : Candidature",
+    ],
+)
+def test_a_marker_inside_the_subject_or_after_a_reply_prefix_is_not(subject: str) -> None:
+    """A job title, or a person answering an auto-reply, is conversation."""
+    answer = message("2026-11-02 10:00", SAM, body="Thanks for applying.", subject=subject)
+    assert kinds(answer) == [Kind.HUMAN]
+
+
+def test_the_users_own_mail_is_never_read_as_an_away_message() -> None:
+    """Alice's "Re: Out of Office" follow-up is hers, whatever the subject says."""
+    own = mine("2026-11-11 10:00", (SAM,), "I wanted to follow up.", subject="Out of Office: Hi")
+    assert kinds(own) == [Kind.SELF]
+
+
+def test_a_rejection_under_an_out_of_office_subject_is_read() -> None:
+    """The recruiter's reply under "Re: Out of Office: ..." is an answer, here a rejection."""
+    subject = "Out of Office: Re: " + SUBJECT
+    conversation = applied(
+        message(
+            "2026-11-02 09:01",
+            SAM,
+            body="I am out of the office.",
+            subject=subject,
+            auto_submitted="auto-replied",
+        ),
+        mine(
+            "2026-11-11 10:00", (SAM,), "Hi Sam, I wanted to follow up.", subject="Re: " + subject
+        ),
+        message(
+            "2026-11-12 10:00",
+            SAM,
+            body="Unfortunately we have decided to move forward with other candidates."
+            + RECRUITER_SIGNATURE,
+            subject="Re: " + subject,
+        ),
+    )
+    decision = decide(conversation, RULES, NOW)
+    assert not decision.due
+    assert decision.classification.stage is Stage.REJECTED
+
+
+AWAY = (
+    "Thank you for your message. I am away until 30 November 2026. "
+    "Please send urgent requests to talent@soylent.example.test."
+)
+
+
+@pytest.mark.parametrize("submitted", ["auto-generated", "auto-notified"])
+def test_an_automated_away_message_is_an_auto_reply(submitted: str) -> None:
+    """Its return date counts and its "please send..." is never an ask."""
+    conversation = thread(
+        mine("2026-11-02 09:00", (HANA,), APPLICATION, subject=SUBJECT),
+        message(
+            "2026-11-02 09:01",
+            HANA,
+            body=AWAY,
+            subject="Re: " + SUBJECT,
+            auto_submitted=submitted,
+        ),
+    )
+    analysis = analyse(conversation, SELF, Overrides())
+    assert [r.kind for r in analysis.readings] == [Kind.SELF, Kind.AUTO_REPLY]
+    assert analysis.ask is None
+    assert [absence.back_on for absence in analysis.absences] == [date(2026, 12, 1)]
+    decision = decide(conversation, RULES, NOW)
+    assert not decision.waiting_on_you
+    assert not decision.due
+
+
+def test_an_ats_notification_still_asks() -> None:
+    """Auto-generated mail without away wording stays an ATS notification that can ask."""
+    assessment = message(
+        "2026-11-03 10:00",
+        ASHBY,
+        body="As a next step in our interview process, please complete the online assessment "
+        "using the link below within 7 days.",
+        subject="Next step: online assessment for Data Engineer",
+        auto_submitted="auto-generated",
+    )
+    assert kinds(assessment) == [Kind.AUTOMATED]
+    assert decide(applied(assessment), RULES, NOW).waiting_on_you
+
+
+SOURCED = message(
+    "2026-11-03 09:00",
+    SAM,
+    body="Hi Alice,\n\nThanks for your application! Could we schedule an interview with our "
+    "hiring manager?" + RECRUITER_SIGNATURE,
+    subject="Re: " + SUBJECT,
+    list_unsubscribe=True,
+    key="<sourced@acme.example.test>",
+)
+
+
+def answering(reply: Message, answered: Message) -> Message:
+    """`reply` with In-Reply-To set to `answered`."""
+    return replace(reply, in_reply_to=answered.key)
+
+
+def test_a_recruiter_answering_through_a_sourcing_tool_is_conversation() -> None:
+    """A List-Unsubscribe on an answer to the user's application does not make it list mail."""
+    application = mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject=SUBJECT)
+    conversation = thread(
+        application,
+        answering(SOURCED, application),
+        mine("2026-11-03 12:00", (SAM,), "Hi Sam,\n\nYes, Tuesday works.\n\nAlice"),
+    )
+    assert [r.kind for r in read_thread(conversation.messages, SELF)] == [
+        Kind.SELF,
+        Kind.HUMAN,
+        Kind.SELF,
+    ]
+    assert not has_bulk(conversation.messages, SELF)
+    assert tracked(conversation)
+
+
+def test_a_rejection_through_a_sourcing_tool_is_read() -> None:
+    """Reading such an answer means its rejection ends the thread."""
+    application = mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject=SUBJECT)
+    rejection = message(
+        "2026-11-05 09:00",
+        SAM,
+        body="Unfortunately we have decided to move forward with other candidates.",
+        subject="Re: " + SUBJECT,
+        precedence="bulk",
+    )
+    conversation = thread(application, answering(rejection, application))
+    assert decide(conversation, RULES, NOW).classification.stage is Stage.REJECTED
+
+
+def test_an_outreach_followed_by_the_recruiter_in_person_is_weighed() -> None:
+    """Bulk mail the other side followed up in person is part of the conversation."""
+    conversation = thread(
+        SOURCED,
+        mine("2026-11-03 12:00", (SAM,), "Hi Sam,\n\nYes, Tuesday works for the interview."),
+        message(
+            "2026-11-04 09:00",
+            SAM,
+            body="Great, I'll send an invitation for the interview." + RECRUITER_SIGNATURE,
+            subject="Re: " + SUBJECT,
+        ),
+    )
+    assert Kind.BULK not in kinds(*conversation.messages)
+    assert not has_bulk(conversation.messages, SELF)
+    assert tracked(conversation)
+
+
+def test_bulk_mail_after_the_last_human_word_keeps_the_thread_out() -> None:
+    """A bulk rejection whose body sync never fetched must not be read as silence."""
+    conversation = applied(
+        message("2026-11-03 09:00", SAM, body="Thanks for applying." + RECRUITER_SIGNATURE),
+        message("2026-11-05 09:00", ASHBY, body="", subject="Your application", precedence="bulk"),
+    )
+    assert Kind.BULK in kinds(*conversation.messages)
+    assert has_bulk(conversation.messages, SELF)
+    assert not tracked(conversation)
+
+
+NEWSLETTER = message(
+    "2026-11-02 09:00",
+    NEWS,
+    body="New jobs for you: Data Engineer at Acme. Unsubscribe",
+    subject="Jobs for you: Data Engineer",
+    list_unsubscribe=True,
+    key="<issue@jobs.example.test>",
+)
+
+
+def test_a_newsletter_the_user_replied_to_stays_out() -> None:
+    """Replying to a job newsletter, even with an application, does not track it."""
+    reply = mine("2026-11-02 12:00", (NEWS,), APPLICATION, subject="Re: Jobs for you")
+    conversation = thread(NEWSLETTER, answering(reply, NEWSLETTER))
+    assert has_bulk(conversation.messages, SELF)
+    assert not tracked(conversation)
+
+
+def test_mailing_list_answers_stay_list_mail() -> None:
+    """An answer through a mailing list is list mail, even to the user's own post."""
+    post = mine("2026-11-02 09:00", (NEWS,), APPLICATION, subject=SUBJECT)
+    answer = message(
+        "2026-11-02 10:00", SAM, body="Send me your CV.", list_id="jobs.lists.example.test"
+    )
+    conversation = thread(post, answering(answer, post))
+    assert has_bulk(conversation.messages, SELF)
+    assert not tracked(conversation)
+
+
+THANKS = "Dear Hana,\n\nThank you for the interview for the UX Researcher role yesterday.\n\nAlice"
+
+
+def test_a_thank_you_alone_is_not_tracked() -> None:
+    """A thank-you with nothing else is not enough, even to a company address.
+
+    Broken threading often splits a thank-you written as a new message from
+    its conversation (corpus 03, 31 and 42 on Dovecot): tracking it alone
+    would queue a second follow-up for the same interview.
+    """
+    conversation = thread(
+        mine("2026-11-15 09:00", (HANA,), THANKS, subject="Thank you"),
+        message(
+            "2026-11-15 09:01",
+            HANA,
+            body="I am out of the office with limited access to e-mail.",
+            subject="Automatic reply: Thank you",
+            auto_submitted="auto-replied",
+        ),
+    )
+    assert not tracked(conversation)
+
+
+@pytest.mark.parametrize(
+    "to",
+    [(BOB,), (Address("marc.dupont@example.test", "Marc Dupont"),)],
+    ids=["friend", "colleague"],
+)
+def test_a_thank_you_to_friends_or_colleagues_is_not_tracked(to: tuple[Address, ...]) -> None:
+    """Personal mail about an interview stays personal."""
+    conversation = thread(
+        message(
+            "2026-11-14 09:00",
+            to[0],
+            body="Good luck with your interview tomorrow, fingers crossed!",
+            subject="Tomorrow",
+        ),
+        mine("2026-11-15 09:00", to, "Thanks for the interview tips!", subject="Re: Tomorrow"),
+        mine(
+            "2026-11-15 10:00", to, "Thank you for the interview practice.", subject="Re: Tomorrow"
+        ),
+    )
+    assert not tracked(conversation)
