@@ -1,12 +1,13 @@
 """Business-day arithmetic in the user's timezone, weekends and holidays aside.
 
-`business_calendar` is the only place that asks the `holidays` package
-anything: the policy works on the plain `BusinessCalendar` it returns, so
-planning never depends on a library's notion of the current year.
+This module is the only place that asks the `holidays` package anything:
+the policy works on the plain `BusinessCalendar` that `business_calendar`
+returns, so planning never depends on a library's notion of the current year.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 _ONE_DAY = timedelta(days=1)
 #: A calendar with no business day at all would make every loop endless.
 _MAX_SCAN_DAYS = 3660
+#: ISO 3166-1 alpha-2 or alpha-3, as `holidays.country_holidays` takes them.
+_COUNTRY_CODE = re.compile(r"[A-Z]{2,3}")
 
 
 def business_calendar(
@@ -35,6 +38,22 @@ def business_calendar(
     if country:
         found.update(holidays.country_holidays(country, subdiv=subdivision, years=years).keys())
     return BusinessCalendar(timezone=ZoneInfo(timezone), holidays=frozenset(found))
+
+
+def holiday_subdivisions(country: str) -> frozenset[str] | None:
+    """The subdivision codes and names `holidays` accepts for `country`; None if no such country.
+
+    The configuration checks its holiday keys with this, so a typo is a
+    config error at start rather than a failure in the middle of planning.
+    """
+    # Only codes: any other name could resolve to one of the package's helpers.
+    if _COUNTRY_CODE.fullmatch(country) is None:
+        return None
+    try:
+        known = holidays.country_holidays(country, years=())
+    except NotImplementedError:
+        return None
+    return frozenset((*known.subdivisions, *known.subdivisions_aliases))
 
 
 def is_business_day(day: date, cal: BusinessCalendar) -> bool:

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -26,20 +26,22 @@ from daemon.domain import DraftState, Overrides, Stage
 from daemon.logs import configure_logging
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from rich.console import Console
 
     from daemon.app import App
     from daemon.clock import Clock
     from daemon.config import Settings
-    from daemon.domain import Draft
+    from daemon.domain import Draft, Evidence
     from daemon.service import ThreadView
     from daemon.store.drafts import DraftRepository
     from daemon.store.repository import AccountStatus, Store
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+#: What `threads set --clear` can hand back to the classifier.
+CORRECTABLE = ("manager", "hr", "stage")
 
 
 class Failure(click.ClickException):
@@ -60,7 +62,9 @@ class BadConfig(click.ClickException):
 @dataclass
 class Context:
     config_path: Path
-    clock: Clock
+    #: --now as given: without a UTC offset it is a time in the configured timezone.
+    now: datetime | None = None
+    _clock: Clock | None = None
     _settings: Settings | None = None
     _app: App | None = None
     _console: Console | None = None
@@ -76,6 +80,21 @@ class Context:
                 self.clock, self._settings.logging.level, self._settings.logging.format
             )
         return self._settings
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            start = None if self.now is None else _in_zone(self.now, self.settings)
+            self._clock = clock_from(start)
+        return self._clock
+
+    def read_clock(self) -> datetime:
+        """The time, for callers set up before the configuration is read.
+
+        A --now without an offset needs the configured timezone, and `demo`
+        runs with no configuration at all.
+        """
+        return self.clock()
 
     @property
     def app(self) -> App:
@@ -107,13 +126,18 @@ class Context:
 
 
 def _parse_time(value: str, option: str) -> datetime:
+    """An ISO 8601 time; one without a UTC offset is naive until `_in_zone` places it."""
     try:
-        parsed = datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not an ISO 8601 time such as 2026-12-01T09:30+01:00", param_hint=option
         ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _in_zone(moment: datetime, settings: Settings) -> datetime:
+    """A time typed without a UTC offset is read in the configured timezone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=settings.tz)
 
 
 def _now_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
@@ -143,10 +167,10 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, now: datetime | None) -> None:
     """Draft polite follow-ups for quiet recruiting threads; send only what you approve."""
-    state = Context(config_path=config_path, clock=clock_from(now))
+    state = Context(config_path=config_path, now=now)
     ctx.obj = state
     ctx.call_on_close(state.close)
-    configure_logging(state.clock, "warning")
+    configure_logging(state.read_clock, "warning")
 
 
 def _json_out(data: Any) -> None:
@@ -197,13 +221,14 @@ def threads_list(state: Context, include_all: bool, as_json: bool) -> None:
     """Recruiting threads: stage, people, last activity, next follow-up."""
     from rich.table import Table
 
-    from daemon import service
+    from daemon import outbox, service
 
     views = service.thread_views(state.app, include_all=include_all)
     # Threads waiting on the user come first: they are the user's move.
     views.sort(key=lambda v: not v.decision.waiting_on_you)
+    held = outbox.holding_drafts(state.app, views)
     if as_json:
-        _json_out([service.view_json(v) for v in views])
+        _json_out([_with_draft(service.view_json(v), held.get(v.thread.id)) for v in views])
         return
     settings = state.settings
     table = Table(title=None, show_lines=False)
@@ -216,6 +241,8 @@ def threads_list(state: Context, include_all: bool, as_json: bool) -> None:
             people += " / " + ", ".join(data["hr"])
         if data["waiting_on_you"]:
             nxt = "[bold red]WAITING ON YOU[/]: " + data["reason"].removeprefix("waiting on you: ")
+        elif view.thread.id in held:
+            nxt = _held_by(held[view.thread.id])
         elif data["due"]:
             nxt = "[bold green]due now[/]"
         else:
@@ -254,9 +281,67 @@ def threads_show(state: Context, thread_id: str, as_json: bool) -> None:
     tid = _resolve_thread(state, thread_id)
     (view,) = service.thread_views(state.app, include_all=True, ids=[tid])
     if as_json:
-        _json_out(service.view_json(view))
+        _json_out(_thread_json(view))
         return
     _print_thread(state, view)
+
+
+def _evidence_json(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
+    return [
+        {"signal": e.signal, "detail": e.detail, "weight": e.weight, "message": e.message_key}
+        for e in evidence
+    ]
+
+
+def _thread_json(view: ThreadView) -> dict[str, Any]:
+    """The listing's summary plus the evidence `threads show` prints."""
+    from daemon import service
+
+    d = view.decision
+    c = d.classification
+    interview = c.interview
+    return {
+        **service.view_json(view),
+        "score": c.score,
+        "evidence": _evidence_json(c.evidence),
+        "stage_evidence": _evidence_json(c.stage_evidence),
+        "participants": [
+            {
+                "address": p.address.addr,
+                "name": p.address.name,
+                "role": p.role.value,
+                "evidence": _evidence_json(p.evidence),
+            }
+            for p in c.participants
+        ],
+        "interview": None
+        if interview is None
+        else {
+            "start": interview.start.isoformat(),
+            "end": interview.end.isoformat(),
+            "organizer": None if interview.organizer is None else interview.organizer.addr,
+            "attendees": [a.addr for a in interview.attendees],
+        },
+        "decision": {
+            "due": d.due,
+            "waiting_on_you": d.waiting_on_you,
+            "due_at": None if d.due_at is None else d.due_at.isoformat(),
+            "reason": d.reason,
+            "to": [a.addr for a in d.to],
+            "cc": [a.addr for a in d.cc],
+            "kind": None if d.kind is None else d.kind.value,
+            "evidence": _evidence_json(d.evidence),
+        },
+        "messages": [
+            {
+                "key": m.key,
+                "date": m.date.isoformat(),
+                "from": None if m.from_ is None else m.from_.addr,
+                "subject": m.subject,
+            }
+            for m in view.thread.messages
+        ],
+    }
 
 
 def _print_thread(state: Context, view: ThreadView) -> None:
@@ -281,7 +366,7 @@ def _print_thread(state: Context, view: ThreadView) -> None:
         start, end = _local(c.interview.start, settings), _local(c.interview.end, settings)
         echo(f"interview: {start} - {end}")
     verdict = "due" if d.due else ("waiting on you" if d.waiting_on_you else "not due")
-    echo(f"decision: [bold]{verdict}[/]: {d.reason}")
+    echo(f"decision: [bold]{verdict}[/]: {d.reason.removeprefix(verdict + ': ')}")
     if d.due:
         echo(f"  to: {', '.join(a.addr for a in d.to)}")
         if d.cc:
@@ -297,9 +382,18 @@ def _print_thread(state: Context, view: ThreadView) -> None:
 @threads.command("set")
 @click.argument("thread_id")
 @click.option("--manager", metavar="ADDR", help="The hiring manager's address.")
-@click.option("--hr", metavar="ADDR", multiple=True, help="An HR contact (repeatable).")
+@click.option(
+    "--hr", metavar="ADDR", multiple=True, help="An HR contact (repeatable); replaces the list."
+)
 @click.option("--stage", type=click.Choice([s.value for s in Stage]))
-@click.option("--mute/--unmute", default=None, help="Never follow up on this thread.")
+@click.option(
+    "--clear",
+    type=click.Choice(CORRECTABLE),
+    multiple=True,
+    help="Drop your correction of this (repeatable); followup decides again.",
+)
+@click.option("--mute", is_flag=True, help="Never follow up on this thread.")
+@click.option("--unmute", is_flag=True, help="Follow up on this thread again.")
 @pass_ctx
 def threads_set(
     state: Context,
@@ -307,22 +401,37 @@ def threads_set(
     manager: str | None,
     hr: tuple[str, ...],
     stage: str | None,
-    mute: bool | None,
+    clear: tuple[str, ...],
+    mute: bool,
+    unmute: bool,
 ) -> None:
     """Correct the manager, HR, stage, or mute a thread. Overrides always win."""
     from daemon import service
 
-    for addr in (manager, *hr):
-        if addr is not None and ("@" not in addr or any(ch.isspace() for ch in addr)):
-            raise click.BadParameter(f"{addr!r} is not an e-mail address")
+    if not (manager is not None or hr or stage or clear or mute or unmute):
+        raise click.UsageError(
+            "nothing to change: give --manager, --hr, --stage, --clear or --mute"
+        )
+    given = {"manager": manager is not None, "hr": bool(hr), "stage": stage is not None}
+    for field in clear:
+        if given[field]:
+            raise click.UsageError(f"--{field} and --clear {field} contradict each other")
+    if mute and unmute:
+        raise click.UsageError("--mute and --unmute contradict each other")
+    selves = frozenset().union(*(a.self_addresses for a in state.settings.accounts))
+    manager = None if manager is None else _person_address(manager, "--manager", selves)
+    hr = tuple(_person_address(addr, "--hr", selves) for addr in hr)
+    if manager is not None and manager in hr:
+        raise click.UsageError(f"{manager} cannot be both the hiring manager and HR")
     tid = _resolve_thread(state, thread_id)
     store = state.app.store
-    old = store.overrides().get(tid, Overrides())
-    new = Overrides(
-        manager=manager.lower() if manager else old.manager,
-        hr=tuple(a.lower() for a in hr) if hr else old.hr,
-        stage=Stage(stage) if stage else old.stage,
-        muted=old.muted if mute is None else mute,
+    new = _corrected(
+        store.overrides().get(tid, Overrides()),
+        manager=manager,
+        hr=hr,
+        stage=None if stage is None else Stage(stage),
+        clear=clear,
+        muted=True if mute else False if unmute else None,
     )
     store.save_override(tid, new, state.clock())
     account = store.thread_account(tid)
@@ -331,24 +440,93 @@ def threads_set(
     click.echo(f"{tid}: saved")
 
 
+def _corrected(
+    old: Overrides,
+    *,
+    manager: str | None,
+    hr: tuple[str, ...],
+    stage: Stage | None,
+    clear: tuple[str, ...],
+    muted: bool | None,
+) -> Overrides:
+    """`old` with this command's changes; the newest correction naming an address wins."""
+    new_manager = None if "manager" in clear else old.manager
+    new_hr = () if "hr" in clear else old.hr
+    if manager is not None:
+        new_manager, new_hr = manager, tuple(a for a in new_hr if a != manager)
+    if hr:
+        new_hr = hr
+        new_manager = None if new_manager in hr else new_manager
+    return Overrides(
+        manager=new_manager,
+        hr=new_hr,
+        stage=stage if stage is not None else None if "stage" in clear else old.stage,
+        muted=old.muted if muted is None else muted,
+    )
+
+
+def _person_address(value: str, option: str, selves: frozenset[str]) -> str:
+    """A correction names one person followup may write to, as a bare address."""
+    from daemon.classify.senders import is_deliverable, is_noreply
+
+    addr = value.strip().lower()
+    if not is_deliverable(addr):
+        raise click.BadParameter(
+            f"{value!r} is not one bare address such as priya@acme.example.com "
+            "(no name, no brackets, one @, a dotted domain)",
+            param_hint=option,
+        )
+    if addr in selves:
+        raise click.BadParameter(
+            f"{addr} is your own address; give the address of someone on the hiring side",
+            param_hint=option,
+        )
+    if is_noreply(addr):
+        raise click.BadParameter(
+            f"{addr} is a no-reply or automated address that nobody reads; give a person's "
+            "address (`followup threads show ID` lists the participants)",
+            param_hint=option,
+        )
+    return addr
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def plan(state: Context, as_json: bool) -> None:
-    """What would be queued now (or at --now), and why."""
-    from daemon import service
+    """What would be queued now (or at --now), and why; or the draft already made."""
+    from daemon import outbox, service
 
     views = service.plan_all(state.app)
+    held = outbox.holding_drafts(state.app, views)
     if as_json:
-        _json_out([service.view_json(v) for v in views])
+        _json_out([_with_draft(service.view_json(v), held.get(v.thread.id)) for v in views])
         return
     if not views:
         click.echo("Nothing is due.")
     for v in views:
         d = v.decision
-        cc = f" cc {', '.join(a.addr for a in d.cc)}" if d.cc else ""
         click.echo(f"{v.thread.id}  {v.thread.subject}")
+        if v.thread.id in held:
+            click.echo(f"    {_held_by(held[v.thread.id])}")
+            continue
+        cc = f" cc {', '.join(a.addr for a in d.cc)}" if d.cc else ""
         click.echo(f"    to {', '.join(a.addr for a in d.to)}{cc}: {d.reason}")
+
+
+def _with_draft(data: dict[str, Any], draft: Draft | None) -> dict[str, Any]:
+    """A thread's JSON, with the draft that stands for its follow-up (or null)."""
+    held = None if draft is None else {"id": draft.id, "state": draft.state.value}
+    return {**data, "draft": held}
+
+
+def _held_by(draft: Draft) -> str:
+    """Why a due thread gets no new draft: the same rule as `run` applies."""
+    from daemon.outbox import OPEN_STATES
+
+    if draft.state in OPEN_STATES:
+        return f"draft {draft.id} {draft.state.value} (followup queue show {draft.id})"
+    return f"draft {draft.id} {draft.state.value}: no new one until new mail in the thread"
 
 
 @cli.command("check-config")
@@ -395,6 +573,11 @@ def demo(ctx: click.Context, directory: Path | None) -> None:
     from daemon.demo import run_demo
 
     state: Context = ctx.obj
+    if state.now is not None and state.now.tzinfo is None:
+        raise click.BadParameter(
+            "the demo has no configured timezone; add an offset, e.g. 2026-11-30T10:00+01:00",
+            param_hint="--now",
+        )
     run_demo(directory, clock=state.clock, console=state.console, run=_run_nested)
 
 
@@ -556,7 +739,7 @@ def queue_snooze(state: Context, draft_id: int, until: str) -> None:
     """Hold a draft until TIME, even once approved."""
     from daemon.store.drafts import StaleStateError
 
-    when = _parse_time(until, "--until")
+    when = _in_zone(_parse_time(until, "--until"), state.settings)
     draft = _get_draft(state, draft_id)
     if draft.state not in {DraftState.QUEUED, DraftState.APPROVED}:
         raise Failure(f"draft {draft_id} is {draft.state.value}; only open drafts can be snoozed")

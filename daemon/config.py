@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -189,6 +190,37 @@ class FollowupConfig(_Model):
         wrong = sorted(s.value for s in value if s not in allowed)
         if wrong:
             raise ValueError(f"no follow-ups happen in stage(s) {', '.join(wrong)}")
+        return value
+
+    # The holiday keys are checked here, so a typo is reported at start and
+    # by check-config, not as a failure of the first plan. `holidays` is big:
+    # it is imported only when a country is configured.
+    @field_validator("holidays_country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        from daemon.business_days import holiday_subdivisions  # noqa: PLC0415
+
+        if value is not None and holiday_subdivisions(value) is None:
+            msg = f"unknown country {value!r}; use an upper-case ISO 3166 code such as FR or DE"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("holidays_subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from daemon.business_days import holiday_subdivisions  # noqa: PLC0415
+
+        if value is None or "holidays_country" not in info.data:
+            return value  # a wrong country is reported on its own
+        country = info.data["holidays_country"]
+        if country is None:
+            raise ValueError(f"subdivision {value!r} needs holidays_country as well")
+        known = holiday_subdivisions(country) or frozenset()
+        if value not in known:
+            msg = (
+                f"unknown subdivision {value!r} of {country}; use one of {', '.join(sorted(known))}"
+            )
+            raise ValueError(msg)
         return value
 
 

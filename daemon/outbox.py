@@ -10,13 +10,14 @@ looks for the Message-ID in the Sent folder before any retry.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
 
-from daemon.classify.reading import Kind, kind_of, thread_selves
+from daemon.classify.reading import Kind, read_thread, thread_selves
 from daemon.compose import ComposeRequest, Identity, compose
 from daemon.domain import Draft, DraftState, SendWindow
 from daemon.mail.smtp import SendError, TemporarySendError
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from daemon.app import App
     from daemon.config import AccountConfig
+    from daemon.domain import Thread
     from daemon.service import ThreadView
 
 log = structlog.get_logger(__name__)
@@ -68,15 +70,44 @@ def _other_side_replied(view: ThreadView, since: datetime, self_addresses: froze
     no-reply mail are not answers, exactly as for the policy.
     """
     selves = thread_selves(view.thread.messages, self_addresses)
-    for m in reversed(view.thread.messages):
+    # Read as the policy reads the thread: a sourcing tool's bulk-marked reply
+    # is an answer there, and subjects are compared normalized.
+    for reading in reversed(read_thread(view.thread.messages, selves)):
+        m, kind = reading.message, reading.kind
         if m.date <= since:
             break
-        kind = kind_of(m, m.subject, selves)
         if kind is Kind.HUMAN and m.from_ is not None:
             return f"{m.from_.name or m.from_.addr} replied on {m.date:%d %b}"
         if kind is Kind.SELF:
             return f"you wrote in the thread on {m.date:%d %b}"
     return ""
+
+
+def holding_draft(thread: Thread, drafts: Iterable[Draft]) -> Draft | None:
+    """The draft that stands for the thread's next follow-up, so none is queued.
+
+    An open draft is that follow-up. A follow-up the user rejected (or that
+    failed) for this same silence stays rejected: only new mail in the
+    thread opens a new one.
+    """
+    last = thread.last_activity_at
+    holding = [d for d in drafts if d.state in OPEN_STATES or d.created_at >= last]
+    return max(holding, key=lambda d: d.id, default=None)
+
+
+def holding_drafts(app: App, views: Iterable[ThreadView]) -> dict[str, Draft]:
+    """By thread id, the drafts that keep due threads from getting a new one."""
+    by_thread: dict[str, list[Draft]] = defaultdict(list)
+    for draft in DraftRepository(app.store).find():
+        by_thread[draft.thread_id].append(draft)
+    held = {}
+    for view in views:
+        if not view.decision.due:
+            continue
+        holding = holding_draft(view.thread, by_thread[view.thread.id])
+        if holding is not None:
+            held[view.thread.id] = holding
+    return held
 
 
 def queue_due(app: App, views: Iterable[ThreadView], report: CycleReport) -> None:
@@ -88,13 +119,7 @@ def queue_due(app: App, views: Iterable[ThreadView], report: CycleReport) -> Non
         decision = view.decision
         if not decision.due:
             continue
-        existing = drafts.find(thread_id=view.thread.id)
-        if any(d.state in OPEN_STATES for d in existing):
-            continue
-        last = view.thread.last_activity_at
-        # A follow-up the user rejected (or that failed) for this same silence
-        # stays rejected: only new mail in the thread opens a new one.
-        if any(d.created_at >= last for d in existing):
+        if holding_draft(view.thread, drafts.find(thread_id=view.thread.id)) is not None:
             continue
         account = app.settings.account(view.thread.account)
         item = f"thread:{view.thread.id}"

@@ -18,6 +18,13 @@ Choices the issue leaves open, made for precision:
   acknowledged by an ATS) gets no follow-up;
 - an interview that took place counts as the other side speaking, so the
   thank-you note after it is an original message, not a follow-up;
+- of the user's messages since the other side last spoke, the first is the
+  original (the application, an answer, the thank-you note after an
+  interview) and each further one a follow-up. A promise to come back
+  leaves nothing to answer, though: the first message after it is a
+  follow-up too when it was written once the silence window had passed
+  (when the tool itself would have nudged), and an original ("thank you,
+  I look forward to hearing from you") only when written before;
 - notifications from no-reply senders make the thread "waiting on you"
   only when they ask for availability or documents, since their templates
   end in questions;
@@ -33,11 +40,12 @@ from typing import TYPE_CHECKING, Any
 
 from daemon.business_days import add_business_days, start_of_day
 from daemon.classify.analysis import Analysis, analyse, analyse_tracked
-from daemon.classify.reading import Kind
+from daemon.classify.reading import Kind, Reading
 from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
 from daemon.classify.stage import as_of
 from daemon.classify.text import first_name
+from daemon.classify.vocabulary import PROMISE
 from daemon.classify.wording import describe_participant, short_date, who
 from daemon.domain import (
     FOLLOWUP_STAGES,
@@ -166,7 +174,9 @@ def _interview_ahead(case: _Case) -> Decision | None:
     interview = case.classification.interview
     if interview is None or interview.end <= case.now:
         return None
-    due_at = add_business_days(interview.end, case.silence, case.rules.calendar)
+    # The due date the thread will show once the interview is over.
+    silence = case.rules.silence_for(Stage.INTERVIEWED)
+    due_at = add_business_days(interview.end, silence, case.rules.calendar)
     return case.hold(f"interview on {short_date(interview.start)} is still ahead", due_at=due_at)
 
 
@@ -178,7 +188,7 @@ def _never_wrote(case: _Case) -> Decision | None:
 
 def _max_followups(case: _Case) -> Decision | None:
     limit = case.rules.max_followups
-    if _followups_sent(case.analysis, case.classification) < limit:
+    if _followups_sent(case) < limit:
         return None
     return case.hold(f"max follow-ups ({limit}) already sent")
 
@@ -203,7 +213,7 @@ def _timed(case: _Case) -> Decision:
     due_at, because = _due_at(analysis, classification, case.rules, case.silence)
     due = case.now >= due_at
     when = due_at.date().isoformat()
-    sent = _followups_sent(analysis, classification)
+    sent = _followups_sent(case)
     return Decision(
         analysis.thread_id,
         due=due,
@@ -225,23 +235,37 @@ def _first_name(message: Message) -> str:
     return first_name(sender.name) or sender.addr
 
 
-def _followups_sent(analysis: Analysis, classification: Classification) -> int:
+def _followups_sent(case: _Case) -> int:
     """User messages since the other side last spoke, minus the original one.
 
     An interview that took place counts as the other side speaking: the
-    thank-you note after it is an original message, not a follow-up.
+    thank-you note after it is an original message, not a follow-up. After
+    a promise to come back, a first message written once the silence window
+    had passed was a follow-up, so no original is subtracted.
     """
-    interview = classification.interview
+    interview = case.classification.interview
     spoke_until = interview.end if interview is not None else None
     mine = 0
-    for reading in reversed(analysis.readings):
-        if reading.kind is Kind.HUMAN:
-            break
+    first_written: datetime | None = None
+    for reading in reversed(case.analysis.readings):
         if spoke_until is not None and reading.message.date <= spoke_until:
+            break
+        if reading.kind is Kind.HUMAN:
+            if first_written is not None and _followed_up_on_promise(case, reading, first_written):
+                return mine
             break
         if reading.kind is Kind.SELF:
             mine += 1
+            first_written = reading.message.date
     return max(0, mine - 1)
+
+
+def _followed_up_on_promise(case: _Case, spoke: Reading, first_written: datetime) -> bool:
+    """`spoke` promised to come back and the user's next message waited the silence window."""
+    if spoke.find(PROMISE) is None:
+        return False
+    window_end = add_business_days(spoke.message.date, case.silence, case.rules.calendar)
+    return first_written >= window_end
 
 
 def _kind(analysis: Analysis, classification: Classification, sent: int) -> FollowupKind:

@@ -189,6 +189,40 @@ def test_reject_records_the_reason_and_never_sends(world: World) -> None:
     assert received(world, world.manager) == []
 
 
+def test_plan_and_list_name_the_queued_draft_instead_of_a_new_one(world: World) -> None:
+    """Once a draft is queued, plan and threads list show it rather than 'due now'."""
+    interview_story(world, START)
+    world.run("sync", now=DUE)
+    (thread,) = world.json("threads", "list", now=DUE)
+    assert (thread["due"], thread["draft"]) == (True, None)
+    assert f"to {world.addr(world.manager)}" in world.run("plan", now=DUE).stdout
+    assert "queued 1," in world.run("run", "--once", now=DUE).stdout
+    (draft,) = drafts(world)
+    planned = world.run("plan", now=DUE).stdout
+    assert f"draft {draft.id} queued" in planned
+    assert "to " not in planned
+    listed = world.run("threads", "list", now=DUE).stdout
+    assert f"draft {draft.id} queued" in listed
+    assert "due now" not in listed
+    (thread,) = world.json("threads", "list", now=DUE)
+    assert thread["draft"] == {"id": draft.id, "state": "queued"}
+
+
+def test_a_rejected_draft_is_shown_and_does_not_come_back_as_due(world: World) -> None:
+    """After a rejection, plan and threads list say so, the same as `run` queues nothing."""
+    draft_id = queued_draft(world).id
+    world.run("queue", "reject", str(draft_id), now=DUE)
+    later = DUE + timedelta(days=1)
+    rejected = f"draft {draft_id} rejected: no new one until new mail in the thread"
+    assert rejected in world.run("plan", now=later).stdout
+    listed = world.run("threads", "list", now=later).stdout
+    assert f"draft {draft_id} rejected" in listed
+    assert "due now" not in listed
+    (planned,) = world.json("plan", now=later)
+    assert planned["draft"] == {"id": draft_id, "state": "rejected"}
+    assert "queued 0," in world.run("run", "--once", now=later).stdout
+
+
 def test_snooze_holds_an_approved_draft_until_then(world: World) -> None:
     """An approved, snoozed draft waits, says until when, and goes out once that time passed."""
     draft_id = str(queued_draft(world).id)

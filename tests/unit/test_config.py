@@ -140,3 +140,38 @@ def test_missing_file_names_the_fix(tmp_path: Path) -> None:
     """A missing config file says how to create one."""
     with pytest.raises(ConfigError, match=r"copy config\.example\.toml"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("keys", "problem"),
+    [
+        ('holidays_country = "XX"', "followup.holidays_country: unknown country 'XX'"),
+        ('holidays_country = "fr"', "followup.holidays_country: unknown country 'fr'"),
+        (
+            'holidays_country = "FR"\nholidays_subdivision = "75"',
+            "followup.holidays_subdivision: unknown subdivision '75' of FR; use one of 57,",
+        ),
+        (
+            'holidays_subdivision = "BY"',
+            "followup.holidays_subdivision: subdivision 'BY' needs holidays_country",
+        ),
+    ],
+)
+def test_holidays_the_package_does_not_know_are_config_errors(
+    tmp_path: Path, keys: str, problem: str
+) -> None:
+    """A holiday region planning could not use is reported when the config loads."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, f"{MINIMAL}\n[followup]\n{keys}\n"), environ={})
+    (only,) = err.value.problems
+    assert only.startswith(problem)
+
+
+@pytest.mark.parametrize("subdivision", ["BY", "Bayern"])
+def test_known_holiday_subdivisions_by_code_or_name(tmp_path: Path, subdivision: str) -> None:
+    """Subdivisions are ISO codes, or the names the `holidays` package gives them."""
+    text = (
+        f'{MINIMAL}\n[followup]\nholidays_country = "DE"\nholidays_subdivision = "{subdivision}"\n'
+    )
+    followup = load_settings(write(tmp_path, text), environ={}).followup
+    assert (followup.holidays_country, followup.holidays_subdivision) == ("DE", subdivision)

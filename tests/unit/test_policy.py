@@ -149,6 +149,22 @@ def test_future_interview_means_nothing_is_due() -> None:
     assert d.due_at == at("2026-12-09 10:00")
 
 
+def test_interview_ahead_shows_the_due_date_it_will_have_after_the_interview() -> None:
+    """The due date shown before the interview uses the window of the interviewed stage."""
+    rules = replace(RULES, silence_by_stage=((Stage.INTERVIEWING, 10), (Stage.INTERVIEWED, 2)))
+    invite = message(
+        "2026-11-04 10:00",
+        SAM,
+        body="Invitation attached." + RECRUITER_SIGNATURE,
+        calendar=(interview("2026-12-02 09:00", "2026-12-02 10:00", PRIYA),),
+    )
+    ok = mine("2026-11-04 12:00", (SAM,), "Thank you, confirmed.")
+    ahead = decide(applied(invite, ok), rules, at("2026-11-20 10:00"))
+    over = decide(applied(invite, ok), rules, at("2026-12-03 10:00"))
+    assert ahead.reason == "interview on 2 Dec is still ahead"
+    assert ahead.due_at == over.due_at == at("2026-12-04 10:00")
+
+
 def test_clock_starts_at_the_end_of_the_interview() -> None:
     """Without mail after the interview, the window counts from the interview's end."""
     invite = message(
@@ -234,6 +250,34 @@ def test_max_follow_ups() -> None:
     assert d.followup_number == 2
     d = decide(applied(first, second), RULES, at("2026-12-30 10:00"))
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
+
+
+def promised(when: str = "2026-11-05 10:00") -> Message:
+    return message(
+        when,
+        SAM,
+        body="Hi Alice,\n\nThanks for your application. We'll get back to you next week."
+        + RECRUITER_SIGNATURE,
+    )
+
+
+def test_a_follow_up_after_a_promise_counts() -> None:
+    """After a promise nothing is left to answer: a nudge once the window passed is follow-up 1."""
+    first = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    d = decide(applied(promised(), first), RULES, at("2026-11-25 10:00"))
+    assert d.due
+    assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
+    second = mine("2026-11-25 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    d = decide(applied(promised(), first, second), RULES, at("2026-12-30 10:00"))
+    assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
+
+
+def test_a_thank_you_for_a_promise_is_not_a_follow_up() -> None:
+    """A reply written within the window after a promise is an original message."""
+    thanks = mine("2026-11-05 12:00", (SAM,), "Thank you Sam, I look forward to hearing from you.")
+    d = decide(applied(promised(), thanks), RULES, at("2026-11-30 10:00"))
+    assert d.due
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
 
 
 def test_only_noreply_senders_is_unreachable() -> None:
