@@ -409,6 +409,20 @@ def _topic(subject: str) -> str:
     return header_text(normalize_subject(header_text(subject)))
 
 
+def _role_topic(thread: Thread) -> str:
+    """What the process is about, from the oldest subject a person chose; "" if none.
+
+    A calendar invitation's subject ("Invitation: Interview Alice / Priya")
+    names an event, and replies keep it; an auto-reply's names nothing.
+    """
+    events = {_topic(m.subject) for m in thread.messages if m.calendar}
+    for message in sorted(thread.messages, key=lambda m: m.date):
+        topic = _topic(message.subject)
+        if topic and topic not in events and not message.auto_submitted_flag:
+            return topic
+    return ""
+
+
 def header_text(text: str) -> str:
     """`text` as a single line that reads the same after a header round trip."""
     cleaned = _clean(text)
@@ -494,6 +508,7 @@ def _context(req: ComposeRequest, language: str) -> TemplateContext:
     company = header_text(classification.company or "")
     recipient = decision.to[0]
     position = header_text(classification.position or "")
+    role = position or _role_topic(req.thread)
     interviewer = _interviewer(classification.interview, req)
     interview_date = ""
     interview = classification.interview
@@ -506,8 +521,8 @@ def _context(req: ComposeRequest, language: str) -> TemplateContext:
         followup_number=decision.followup_number,
         first_name=first_name(recipient, company),
         recipient_name=header_text(recipient.name),
-        role=position or _topic(req.thread.subject),
-        role_is_subject=not position,
+        role=role,
+        role_is_subject=bool(role) and not position,
         company=company,
         interview_date=interview_date,
         interviewer=header_text(interviewer.name) if interviewer else "",

@@ -303,6 +303,55 @@ def test_role_falls_back_to_subject() -> None:
     assert 'the role ("Backend Engineer interview")' in text_before_signature(composed)
 
 
+def test_role_is_not_named_after_a_calendar_invitation() -> None:
+    """An invitation's subject names the event; the application's subject names the role."""
+    invited = thread(
+        message("<m1@acme.example.test>", days_ago=20, subject="Data Engineer application"),
+        message(
+            "<m2@acme.example.test>",
+            days_ago=12,
+            subject="Invitation: Interview Jordan Example / Sam Lee",
+            calendar=(INTERVIEW,),
+        ),
+        message(
+            "<m3@example.test>",
+            days_ago=7,
+            subject="Re: Invitation: Interview Jordan Example / Sam Lee",
+            from_=Address(ME.address),
+        ),
+    )
+    composed = compose(request(thread=invited, decision=decision(position=None)), TEMPLATES)
+    assert 'the role ("Data Engineer application")' in text_before_signature(composed)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "the position"), ("fr", "poste"), ("de", "Position"), ("es", "puesto")],
+)
+def test_an_unknown_role_reads_as_the_position(language: str, expected: str) -> None:
+    """With only invitation subjects there is no topic: no empty quotes, no double space."""
+    invited = thread(
+        message(
+            "<m1@acme.example.test>",
+            days_ago=12,
+            subject="Invitation: Interview",
+            calendar=(INTERVIEW,),
+        ),
+        message(
+            "<m2@example.test>",
+            days_ago=7,
+            subject="Re: Invitation: Interview",
+            from_=Address(ME.address),
+        ),
+    )
+    chosen = decision(position=None, language=language)
+    text = text_before_signature(compose(request(thread=invited, decision=chosen), TEMPLATES))
+    assert expected in text
+    assert '""' not in text
+    assert "«  »" not in text
+    assert "  " not in text.replace("\n", " ")
+
+
 # Signature and body
 
 
