@@ -14,6 +14,7 @@ from daemon.domain import Draft, Rules, SendWindow
 from daemon.mail.imap import ImapMailbox
 from daemon.mail.maildir import MaildirMailbox
 from daemon.secrets import run_secret_command, secret_getter
+from daemon.store.drafts import DraftRepository
 from daemon.store.repository import Store
 from daemon.sync import resolve_sent_folder
 
@@ -75,6 +76,7 @@ class App:
             silence_business_days=cfg.silence_business_days,
             silence_by_stage=tuple(cfg.silence_by_stage.items()),
             max_followups=cfg.max_followups,
+            sent_followups=DraftRepository(self.store).sent_message_ids(account.name),
         )
 
     @cached_property

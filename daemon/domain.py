@@ -226,6 +226,9 @@ class Rules:
     silence_business_days: int = 5
     silence_by_stage: tuple[tuple[Stage, int], ...] = ()
     max_followups: int = 2
+    #: Message-IDs of the follow-ups followup itself sent: each is a follow-up
+    #: wherever it stands, never the original message of a silence.
+    sent_followups: frozenset[str] = frozenset()
 
     def silence_for(self, stage: Stage) -> int:
         return dict(self.silence_by_stage).get(stage, self.silence_business_days)

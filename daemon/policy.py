@@ -24,7 +24,9 @@ Choices the issue leaves open, made for precision:
   leaves nothing to answer, though: the first message after it is a
   follow-up too when it was written once the silence window had passed
   (when the tool itself would have nudged), and an original ("thank you,
-  I look forward to hearing from you") only when written before;
+  I look forward to hearing from you") only when written before. A
+  follow-up followup itself sent (`Rules.sent_followups`) is never the
+  original;
 - notifications from no-reply senders make the thread "waiting on you"
   only when they ask for availability or documents, since their templates
   end in questions;
@@ -241,22 +243,25 @@ def _followups_sent(case: _Case) -> int:
     An interview that took place counts as the other side speaking: the
     thank-you note after it is an original message, not a follow-up. After
     a promise to come back, a first message written once the silence window
-    had passed was a follow-up, so no original is subtracted.
+    had passed was a follow-up, so no original is subtracted; nor when that
+    first message is a follow-up followup itself sent.
     """
     interview = case.classification.interview
     spoke_until = interview.end if interview is not None else None
     mine = 0
-    first_written: datetime | None = None
+    first: Reading | None = None
     for reading in reversed(case.analysis.readings):
         if spoke_until is not None and reading.message.date <= spoke_until:
             break
         if reading.kind is Kind.HUMAN:
-            if first_written is not None and _followed_up_on_promise(case, reading, first_written):
+            if first is not None and _followed_up_on_promise(case, reading, first.message.date):
                 return mine
             break
         if reading.kind is Kind.SELF:
             mine += 1
-            first_written = reading.message.date
+            first = reading
+    if first is not None and first.message.key in case.rules.sent_followups:
+        return mine
     return max(0, mine - 1)
 
 

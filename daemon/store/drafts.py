@@ -225,6 +225,13 @@ class DraftRepository:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def sent_message_ids(self, account: str) -> frozenset[str]:
+        """The Message-IDs of the account's drafts that went out."""
+        d = t.drafts
+        query = select(d.c.message_id).where(d.c.account == account, d.c.sent_at.is_not(None))
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
+
     def counts(self) -> dict[DraftState, int]:
         d = t.drafts
         with self.engine.connect() as conn:

@@ -280,6 +280,28 @@ def test_a_thank_you_for_a_promise_is_not_a_follow_up() -> None:
     assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
 
 
+def test_a_follow_up_followup_sent_is_never_the_original() -> None:
+    """After a plain answer, the tool's own nudge counts: no extra one beyond the maximum."""
+    reviewing = message(
+        "2026-11-05 10:00",
+        SAM,
+        body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
+    )
+    nudge = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    later = at("2026-11-30 10:00")
+    # Written by hand, the first message after an answer is the original...
+    d = decide(applied(reviewing, nudge), RULES, later)
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
+    # ...but one followup sent is follow-up 1 wherever it stands.
+    sent = replace(RULES, sent_followups=frozenset({nudge.key}))
+    d = decide(applied(reviewing, nudge), sent, later)
+    assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
+    again = mine("2026-11-30 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    both = replace(RULES, sent_followups=frozenset({nudge.key, again.key}))
+    d = decide(applied(reviewing, nudge, again), both, at("2026-12-30 10:00"))
+    assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
+
+
 def test_only_noreply_senders_is_unreachable() -> None:
     """An application through an ATS with no human contact has nobody to write to."""
     form = mine(
