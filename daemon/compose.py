@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from daemon.classify.senders import is_noreply
 from daemon.domain import Address, FollowupKind
 from daemon.subjects import normalize_subject
 
@@ -413,12 +414,15 @@ def _role_topic(thread: Thread) -> str:
     """What the process is about, from the oldest subject a person chose; "" if none.
 
     A calendar invitation's subject ("Invitation: Interview Alice / Priya")
-    names an event, and replies keep it; an auto-reply's names nothing.
+    names an event, and replies keep it; an auto-reply's or a no-reply
+    notification's ("Thank you for applying to Acme") names no role.
     """
     events = {_topic(m.subject) for m in thread.messages if m.calendar}
     for message in sorted(thread.messages, key=lambda m: m.date):
+        if message.auto_submitted_flag or (message.from_ and is_noreply(message.from_.addr)):
+            continue
         topic = _topic(message.subject)
-        if topic and topic not in events and not message.auto_submitted_flag:
+        if topic and topic not in events:
             return topic
     return ""
 

@@ -324,6 +324,27 @@ def test_role_is_not_named_after_a_calendar_invitation() -> None:
     assert 'the role ("Data Engineer application")' in text_before_signature(composed)
 
 
+def test_role_is_not_named_after_a_notification() -> None:
+    """An ATS acknowledgement's subject names no role; the recruiter's does."""
+    notified = thread(
+        message(
+            "<m1@ats.example.test>",
+            days_ago=20,
+            subject="Thank you for applying to Acme",
+            from_=Address("no-reply@ats.example.test", "Acme"),
+        ),
+        message("<m2@acme.example.test>", days_ago=15, subject="Senior Data Engineer at Acme"),
+        message(
+            "<m3@example.test>",
+            days_ago=7,
+            subject="Re: Senior Data Engineer at Acme",
+            from_=Address(ME.address),
+        ),
+    )
+    composed = compose(request(thread=notified, decision=decision(position=None)), TEMPLATES)
+    assert 'the role ("Senior Data Engineer at Acme")' in text_before_signature(composed)
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [("en", "the position"), ("fr", "poste"), ("de", "Position"), ("es", "puesto")],
