@@ -410,7 +410,7 @@ def threads_set(
 
     if not (manager is not None or hr or stage or clear or mute or unmute):
         raise click.UsageError(
-            "nothing to change: give --manager, --hr, --stage, --clear or --mute"
+            "nothing to change: give --manager, --hr, --stage, --clear, --mute or --unmute"
         )
     given = {"manager": manager is not None, "hr": bool(hr), "stage": stage is not None}
     for field in clear:
@@ -425,8 +425,9 @@ def threads_set(
         raise click.UsageError(f"{manager} cannot be both the hiring manager and HR")
     tid = _resolve_thread(state, thread_id)
     store = state.app.store
+    old = store.overrides().get(tid, Overrides())
     new = _corrected(
-        store.overrides().get(tid, Overrides()),
+        old,
         manager=manager,
         hr=hr,
         stage=None if stage is None else Stage(stage),
@@ -438,6 +439,11 @@ def threads_set(
     if account is not None:
         service.refresh_threads(state.app, state.settings.account(account), [tid])
     click.echo(f"{tid}: saved")
+    # The newest correction of an address replaces an older one: say so.
+    if old.manager and old.manager in new.hr:
+        click.echo(f"  {old.manager} was your hiring-manager correction; it is HR now")
+    if new.manager and new.manager in old.hr:
+        click.echo(f"  {new.manager} was one of your HR corrections; it is the manager now")
 
 
 def _corrected(

@@ -130,9 +130,11 @@ def test_a_later_correction_of_the_same_address_wins(demo: Demo) -> None:
     tid = demo.thread_id(GLOBEX)
     nadia = "nadia.okafor@globex.example.test"
     demo.set(tid, "--hr", nadia)
-    demo.set(tid, "--manager", nadia)
+    moved = demo.run("threads", "set", tid, "--manager", nadia)
+    assert "was one of your HR corrections; it is the manager now" in moved.output
     assert demo.overrides()[tid] == Overrides(manager=nadia)
-    demo.set(tid, "--hr", nadia)
+    moved = demo.run("threads", "set", tid, "--hr", nadia)
+    assert "was your hiring-manager correction; it is HR now" in moved.output
     assert demo.overrides()[tid] == Overrides(hr=(nadia,))
 
 
