@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from daemon.classify.tracking import (
     score_thread,
 )
 from daemon.classify.vocabulary import (
+    ANOTHER_CLAUSE,
     ASK_AVAILABILITY,
     ASK_CONFIRMATION,
     ASK_DOCUMENTS,
@@ -102,7 +104,7 @@ def _language(readings: Sequence[Reading]) -> str:
     return hints[-1] if hints else OTHER
 
 
-def _ask(reading: Reading) -> str | None:
+def asked_for(reading: Reading) -> str | None:
     """What a message asks the user for, in words for the reason line."""
     if reading.find(ASK_AVAILABILITY):
         return "your availability"
@@ -119,6 +121,7 @@ def _ask(reading: Reading) -> str | None:
 #: The most characters between an ask and an invitation to ask questions that
 #: still make one closing: "if you have any questions, please let me know".
 _COURTESY_GAP = 12
+_SENTENCE_MARK = re.compile(r"[.!?]")
 
 
 def _asks_for_confirmation(reading: Reading) -> bool:
@@ -126,11 +129,33 @@ def _asks_for_confirmation(reading: Reading) -> bool:
     if reading.find(ASK_CONFIRMATION) is None:
         return False
     text, found = reading.flat, reading.anchors
-    welcomes = [welcome.span() for welcome in QUESTIONS_WELCOME.finditer(text, found)]
-    return any(
-        not any(_one_clause(text, ask.span(), welcome) for welcome in welcomes)
-        for ask in ASK_CONFIRMATION.finditer(text, found)
-    )
+    asks = [ask.span() for ask in ASK_CONFIRMATION.finditer(text, found)]
+    closings = {
+        closing
+        for welcome in QUESTIONS_WELCOME.finditer(text, found)
+        if (closing := _courtesy_closing(text, asks, welcome.span())) is not None
+    }
+    return len(closings) < len(asks)
+
+
+def _courtesy_closing(
+    text: str, asks: list[tuple[int, int]], welcome: tuple[int, int]
+) -> tuple[int, int] | None:
+    """The one ask that only invites questions with `welcome`, if any.
+
+    A second ask beside the closing ("..., otherwise please confirm") stays
+    a request, and so does the closing when its sentence goes on to one:
+    "let me know if you have any questions, or if Tuesday works".
+    """
+    joined = [ask for ask in asks if _one_clause(text, ask, welcome)]
+    if not joined:
+        return None
+    # The ask nearest the welcome, overlapping it most, is the one it closes.
+    closing = min(joined, key=lambda ask: max(ask[0], welcome[0]) - min(ask[1], welcome[1]))
+    end = max(closing[1], welcome[1])
+    sentence_end = _SENTENCE_MARK.search(text, end)
+    rest = text[end : sentence_end.start() if sentence_end else len(text)]
+    return None if ANOTHER_CLAUSE.search(rest) else closing
 
 
 def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -158,7 +183,7 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
             break
         if reading.kind not in (Kind.HUMAN, Kind.AUTOMATED):
             continue
-        if ask is None and (what := _ask(reading)) is not None:
+        if ask is None and (what := asked_for(reading)) is not None:
             ask = Ask(what, reading.message)
         if promise is None and reading.kind is Kind.HUMAN and reading.find(PROMISE):
             promise = _promise(reading, language)

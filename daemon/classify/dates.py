@@ -104,17 +104,32 @@ _TIMEFRAME = re.compile(
     r"|dans les (?:prochains|jours qui viennent)(?: jours)?|in den (?:nächsten|kommenden) tagen"
     r"|en los próximos días)"
     rf"|(?P<within>(?:within|in|sous|d'ici|dans|innerhalb(?: von)?|in|en|dentro de)\s"
+    r"(?:about |around |approx\. |ca\. |etwa |environ |aproximadamente )?"
     rf"(?P<count>\d{{1,2}}|{_NUMBER})\s(?P<unit>(?:business |working )?days?|jours?|tagen?"
     rf"|días?|dias?|{_WEEK_WORDS}s?|wochen|semaines)(?:\s(?:ouvrés|ouvrables|hábiles))?)"
     r"|(?P<tomorrow>tomorrow|demain|mañana)"
     rf"|(?P<by_day>(?:by|before|avant|d'ici|bis|antes del?|el)\s(?:le |the |zum |dem )?"
-    rf"(?P<by_rest>(?:{_WEEKDAY}|\d{{1,2}}[^\n]{{0,20}})))"
+    # "by Friday, 4 Dec" and "by Dec 10": the rest holds the date after a weekday or a month.
+    rf"(?P<by_rest>(?:{_WEEKDAY}|\d{{1,2}}|(?:{_MONTH})\.?\s\d{{1,2}})[^\n]{{0,20}}))"
     r")(?![\w])"
 )
 
+#: A sentence after the promise that says when they will decide or write back
+#: ("We expect to make a decision by 11 December"), unlike a start date.
+_ABOUT_THE_ANSWER = re.compile(
+    r"(?<![\w])(?:decisions?|decid(?:e|ed|ing)|updates?|feedback|news|answers?|hear"
+    r"|décisions?|décid(?:er|é|ée)|retour|réponses?|nouvelles"
+    r"|entscheidung(?:en)?|entscheiden|rückmeldung|bescheid|nachrichten?"
+    r"|decisi(?:ón|ones)|decidir|decidido|respuestas?|noticias|novedades)(?![\w])"
+)
 
-#: A full stop ends a sentence, unless it follows a day before its month ("bis zum 5. März").
-_SENTENCE_END = re.compile(rf"(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)")
+#: A full stop ends a sentence, unless it follows a day before its month
+#: ("bis zum 5. März"); abbreviations, matched first, hold their full stops.
+_SENTENCE_END = re.compile(
+    rf"(?P<abbreviation>(?<![\w.])(?:i\.e|e\.g|approx|ca|z\.\s?b|p\.\s?ex"
+    rf"|(?:{_MONTH})(?=\.\s\d))\.)"
+    rf"|(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)"
+)
 _SHORT_YEAR = 2
 _WEEKS = re.compile(_WEEK_WORDS)
 _BUSINESS = re.compile(r"business|working|ouvrés|ouvrables|hábiles")
@@ -264,8 +279,11 @@ def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
         return _RELATIVE[kind](sent)
     if kind == "within":
         return _within(match, sent)
-    hit = find_dates(match["by_rest"], sent, language)
-    return hit[0].day if hit and hit[0].start == 0 else None
+    found = find_dates(match["by_rest"], sent, language)
+    if not found or found[0].start != 0:
+        return None
+    hit = _first_after(found, 0)
+    return hit.day if hit else None
 
 
 def promised_deadline(
@@ -274,11 +292,28 @@ def promised_deadline(
     """The day the `promise` found in normalized `own` text sets ("by Friday").
 
     Only the first time frame from the promise wording to the end of its
-    sentence counts: another date of the message (a start date, the end of
-    a contract) says nothing about when they will write.
+    sentence counts, or, failing that, one in the next sentence when it is
+    about their decision or answer: another date of the message (a start
+    date, the end of a contract) says nothing about when they will write.
     """
     sent = sent_at.date()
-    end = _SENTENCE_END.search(own, promise.end())
-    sentence = own[promise.start() : end.start() if end else len(own)]
+    end = _sentence_end(own, promise.end())
+    deadline = _first_deadline(own[promise.start() : end], sent, language)
+    if deadline is None:
+        following = own[end : _sentence_end(own, end + 1)]
+        if _ABOUT_THE_ANSWER.search(following):
+            deadline = _first_deadline(following, sent, language)
+    return deadline
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """Where the sentence running at `start` ends: at its final mark, or the end of `text`."""
+    for mark in _SENTENCE_END.finditer(text, start):
+        if not mark["abbreviation"]:
+            return mark.start()
+    return len(text)
+
+
+def _first_deadline(sentence: str, sent: date, language: str) -> date | None:
     days = (_timeframe(match, sent, language) for match in _TIMEFRAME.finditer(sentence))
     return next((day for day in days if day is not None and day >= sent), None)

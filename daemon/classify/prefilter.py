@@ -5,7 +5,9 @@ expression and never decodes. It only says no to list and bulk mail that
 classification never reads. An automated message is always fetched: it may
 be an ATS asking for something, or an auto-reply whose body carries a return
 date, even when marked bulk as vacation responders often are. So is a
-bulk-marked answer outside mailing lists, as recruiters' sourcing tools send.
+bulk-marked answer outside mailing lists: recruiters' sourcing tools send
+them, and so do vacation responders that only say Precedence: bulk, whose
+words tell them apart.
 """
 
 from __future__ import annotations

@@ -7,9 +7,19 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from daemon.classify.senders import is_noreply
+from daemon.classify.senders import is_deliverable, is_noreply
 from daemon.classify.text import normalize, own_text, signature_lines
-from daemon.classify.vocabulary import ANCHORS, OOO_BODY, OOO_SUBJECT
+from daemon.classify.vocabulary import (
+    ANCHORS,
+    CLOSED,
+    INTERVIEW_INVITE,
+    OFFER,
+    OOO_BODY,
+    OOO_SUBJECT,
+    OTHER_INTERVIEWED,
+    REJECTION,
+)
+from daemon.domain import Address
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -18,11 +28,17 @@ if TYPE_CHECKING:
     from daemon.domain import Message
 
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+#: What vacation responders that set no Auto-Submitted mark their mail with.
+_RESPONDER_PRECEDENCE = frozenset({"bulk", "junk"})
 _REPLY_OR_FORWARD = re.compile(
     r"^\s*(?:\[[^\]]{0,60}\]\s*)*(?:re|aw|antw|sv|vs|rv|res|r|wg|fw|fwd|tr|enc|i)\s*(?:\[\d+\])?\s*:"
 )
 #: An out-of-office marker opening a subject, after tags such as "[External]".
 _OOO_OPENING = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)*" + OOO_SUBJECT.pattern)
+#: Such a marker labelling the subject, as responders write it: "Automatic reply: ...".
+_OOO_LABEL = re.compile(_OOO_OPENING.pattern + r"\s*:")
+#: News that moves an application on, which no away wording beside it may hide.
+_STAGE_NEWS = (REJECTION, CLOSED, OFFER, OTHER_INTERVIEWED, INTERVIEW_INVITE)
 
 
 class Kind(enum.Enum):
@@ -151,10 +167,21 @@ def is_auto_reply(message: Message) -> bool:
 
 
 def is_out_of_office_subject(subject: str) -> bool:
-    """A new subject that opens with an out-of-office marker, as "Automatic reply: ...".
+    """A new subject labelled with an out-of-office marker, as "Automatic reply: ...".
 
-    A marker further in is the topic ("Absence Management Specialist"), and
-    "Re: Out of office" is somebody answering an auto-reply.
+    Such a subject makes an auto-reply on its own. One that merely opens with
+    a marker may be a person's ("OOO next week - before I go", "Absence
+    Management Specialist - your application"): see `opens_with_away_marker`.
+    """
+    return _REPLY_OR_FORWARD.match(subject) is None and _OOO_LABEL.match(subject) is not None
+
+
+def opens_with_away_marker(subject: str) -> bool:
+    """A new subject that opens with an out-of-office marker, labelled or not.
+
+    Its message is an auto-reply when its words say the sender is away. A
+    marker further in is the topic, and "Re: Out of office" is somebody
+    answering an auto-reply.
     """
     return _REPLY_OR_FORWARD.match(subject) is None and _OOO_OPENING.match(subject) is not None
 
@@ -174,7 +201,8 @@ def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
     """The kind its header fields and normalized `subject` give a message on its own.
 
     `read_thread` may then read list or bulk mail as conversation, and an
-    automated message whose words are an out-of-office as an auto-reply.
+    automated message, or one under a subject opening with an away marker,
+    whose words are an out-of-office as an auto-reply.
     """
     if is_auto_reply(message):
         return Kind.AUTO_REPLY
@@ -187,40 +215,87 @@ def kind_of(message: Message, subject: str, selves: frozenset[str]) -> Kind:
         return Kind.AUTOMATED
     if bulk_marker(message) is not None:
         return Kind.BULK
-    return _person_or_machine(message)
+    return _person_or_machine(message, selves)
 
 
-def _person_or_machine(message: Message) -> Kind:
+def written_by(message: Message, selves: frozenset[str]) -> Address | None:
+    """Who on the other side wrote a message its header fields do not mark automatic.
+
+    None for mail nobody on the other side wrote. A recruiter answering
+    through an applicant-tracking system or a no-reply address, with her
+    own address as Reply-To, writes in person: the Reply-To is the author.
+    """
     sender = message.from_
-    if sender is None or is_noreply(sender.addr):
-        return Kind.AUTOMATED
-    return Kind.HUMAN
+    if sender is None or not is_noreply(sender.addr):
+        return sender
+    for reply_to in message.reply_to:
+        addr = reply_to.addr
+        if addr not in selves and not is_noreply(addr) and is_deliverable(addr):
+            return Address(addr, reply_to.name or sender.name)
+    return None
 
 
-def _in_context(ordered: Sequence[Message], kinds: list[Kind]) -> list[Kind]:
+def _person_or_machine(message: Message, selves: frozenset[str]) -> Kind:
+    """A message without automatic or bulk marks is a person's when someone wrote it."""
+    return Kind.AUTOMATED if written_by(message, selves) is None else Kind.HUMAN
+
+
+def _in_context(
+    ordered: Sequence[Message], subjects: Sequence[str], kinds: list[Kind], selves: frozenset[str]
+) -> list[Kind]:
     """`kinds` with list and bulk mail read as conversation unless the thread is bulk.
 
-    Sourcing tools mark a recruiter's mail as bulk, so bulk mail makes a
+    Vacation responders mark their mail Precedence: bulk or junk: one whose
+    words say its sender is away is an auto-reply. Sourcing tools mark a
+    recruiter's mail with List-Unsubscribe alone, so bulk mail makes a
     thread list mail only while no one on the other side has written in
-    person after it. A bulk-marked answer to one of the user's messages,
-    outside a mailing list, is such a recruiter's; sync fetches its body
-    (see `prefilter`).
+    person after it, and such an answer to one of the user's messages is
+    the recruiter's. Sync fetches the body of both (see `prefilter`).
     """
     if Kind.BULK not in kinds:
         return kinds
+    kinds = [
+        Kind.AUTO_REPLY if kind is Kind.BULK and _responder_away(message, subject) else kind
+        for message, subject, kind in zip(ordered, subjects, kinds, strict=True)
+    ]
     own = {m.key for m, kind in zip(ordered, kinds, strict=True) if kind is Kind.SELF}
     standing = False
-    for message, kind in zip(ordered, kinds, strict=True):
-        if kind is Kind.HUMAN:
+    for message, subject, kind in zip(ordered, subjects, kinds, strict=True):
+        # An away subject may be a responder's that `read_thread` tells by its words.
+        if kind is Kind.HUMAN and not opens_with_away_marker(subject):
             standing = False
-        elif kind is Kind.BULK and (message.list_id or message.in_reply_to not in own):
+        elif kind is Kind.BULK and not _sourcing_answer(message, own):
             standing = True
     if standing:
         return kinds
     return [
-        _person_or_machine(message) if kind is Kind.BULK else kind
+        _person_or_machine(message, selves) if kind is Kind.BULK else kind
         for message, kind in zip(ordered, kinds, strict=True)
     ]
+
+
+def _sourcing_answer(message: Message, own: set[str]) -> bool:
+    """An answer to the user marked bulk by List-Unsubscribe alone, as sourcing tools send."""
+    unlisted = not message.list_id and message.precedence not in _BULK_PRECEDENCE
+    return unlisted and message.in_reply_to in own
+
+
+def _responder_away(message: Message, subject: str) -> bool:
+    """Bulk mail outside lists whose words say its sender is away."""
+    if message.precedence not in _RESPONDER_PRECEDENCE:
+        return False
+    if message.list_id or message.list_unsubscribe or not message.body_text:
+        return False
+    body = normalize(message.body_text)
+    reading = Reading(message, Kind.BULK, "", subject, body, ANCHORS.found(subject))
+    return _says_only_away(reading)
+
+
+def _says_only_away(reading: Reading) -> bool:
+    """Its words say the sender is away, and give no news of the application."""
+    if reading.find(OOO_BODY) is None:
+        return False
+    return not any(reading.find(news) or reading.find_in_subject(news) for news in _STAGE_NEWS)
 
 
 def _kinds(messages: Iterable[Message], selves: frozenset[str]) -> list[tuple[Message, str, Kind]]:
@@ -231,11 +306,15 @@ def _kinds(messages: Iterable[Message], selves: frozenset[str]) -> list[tuple[Me
     ordered = sorted(messages, key=lambda m: (m.date, m.key))
     subjects = [normalize(message.subject) for message in ordered]
     kinds = [kind_of(m, subject, selves) for m, subject in zip(ordered, subjects, strict=True)]
-    return list(zip(ordered, subjects, _in_context(ordered, kinds), strict=True))
+    return list(zip(ordered, subjects, _in_context(ordered, subjects, kinds, selves), strict=True))
 
 
 def has_bulk(messages: Iterable[Message], selves: frozenset[str]) -> bool:
-    """Whether `read_thread` would find list or bulk mail, known before any body is read."""
+    """Whether `read_thread` would find list or bulk mail.
+
+    Header fields tell, except for mail marked only Precedence: bulk or
+    junk: its body says whether a vacation responder sent it.
+    """
     messages = list(messages)
     if all(bulk_marker(message) is None for message in messages):
         return False
@@ -247,11 +326,22 @@ def read_thread(messages: Iterable[Message], selves: frozenset[str]) -> list[Rea
     readings = []
     for message, subject, kind in _kinds(messages, selves):
         body = "" if kind is Kind.BULK else normalize(message.body_text)
-        sender = message.from_.addr if message.from_ is not None else ""
+        writer = written_by(message, selves) if kind is Kind.HUMAN else message.from_
+        sender = writer.addr if writer is not None else ""
         reading = Reading(message, kind, sender, subject, body, ANCHORS.found(subject))
-        # Away messages sent as auto-generated are auto-replies all the same.
-        automated = kind is Kind.AUTOMATED and message.auto_submitted not in (None, "no")
-        if automated and reading.find(OOO_BODY):
+        if _away_in_words(reading):
             reading.kind = Kind.AUTO_REPLY
         readings.append(reading)
     return readings
+
+
+def _away_in_words(reading: Reading) -> bool:
+    """An auto-reply that its header fields and subject alone do not declare.
+
+    Away messages sent as auto-generated are auto-replies all the same, and
+    so are those under a subject such as "Out of office until Monday".
+    """
+    kind = reading.kind
+    automated = kind is Kind.AUTOMATED and reading.message.auto_submitted not in (None, "no")
+    away_subject = kind in (Kind.HUMAN, Kind.AUTOMATED) and opens_with_away_marker(reading.subject)
+    return (automated or away_subject) and _says_only_away(reading)

@@ -17,14 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from daemon.classify.reading import Kind, Reading
-from daemon.classify.senders import (
-    hr_local_part,
-    is_deliverable,
-    is_freemail,
-    is_noreply,
-    organisation,
-)
+from daemon.classify.reading import Kind, Reading, written_by
+from daemon.classify.senders import hr_local_part, is_freemail, is_noreply, organisation
 from daemon.classify.text import (
     clause_after,
     clause_before,
@@ -128,19 +122,10 @@ class _Roster:
 def _author(reading: Reading, selves: frozenset[str]) -> Address | None:
     """Who on the other side wrote a message, or None for the user's and automated mail.
 
-    An ATS or no-reply message is written by its Reply-To person, when it
-    has one: that is the recruiter using the tool.
+    A person's message sent through an ATS or a no-reply address is read as
+    written by its Reply-To person: that is the recruiter using the tool.
     """
-    sender = reading.message.from_
-    if reading.kind is Kind.HUMAN:
-        return sender
-    if reading.kind is not Kind.AUTOMATED or (sender is not None and not is_noreply(sender.addr)):
-        return None
-    for reply_to in reading.message.reply_to:
-        addr = reply_to.addr
-        if addr not in selves and not is_noreply(addr) and is_deliverable(addr):
-            return Address(addr, reply_to.name or (sender.name if sender is not None else ""))
-    return None
+    return written_by(reading.message, selves) if reading.kind is Kind.HUMAN else None
 
 
 def _collect(

@@ -427,6 +427,7 @@ INTERVIEW_INVITE = lexicon(
     r"schedul(?:e|ing) (?:an? |the |your )?(?:interview|call|phone screen|time|chat|meeting|"
     r"conversation)",
     r"set up (?:an? )?(?:interview|call|time|chat)",
+    r"(?:like|want|love) to interview you",
     r"book (?:a|an) (?:time|slot|interview|call)",
     r"interview (?:slot|invitation)s?",
     r"(?:next|second|final) round",
@@ -473,7 +474,13 @@ REJECTION = lexicon(
     r"(?:not|won't) be (?:moving|proceeding|progressing) (?:forward|further)",
     r"(?:not|won't) (?:be )?progress(?:ing)? your (?:application|candidacy)",
     r"(?:not|won't) be taking your (?:application|candidacy) (?:any )?further",
-    r"(?:go|going|gone|move|moving) in (?:a )?(?:different|another) direction",
+    # A company also goes "in a different direction with the product": only a
+    # decision that ends there, or one about the role, turns the user down.
+    r"(?:decided|chosen|opted) to (?:go|move) in (?:a )?(?:different|another) direction"
+    r"(?=[.,;!]|$| at this (?:time|stage|point))",
+    r"(?:go|going|gone|move|moving) in (?:a )?(?:different|another) direction "
+    r"(?:(?:with|for) (?:this|the) (?:role|position)|with (?:other|another) (?:candidates?"
+    r"|applicants?))",
     r"unable to (?:offer you|move forward|progress your)",
     r"(?:have|has) not been (?:selected|successful|shortlisted)",
     r"(?:you were|you've been|you have been|application was|application has been) "
@@ -717,6 +724,16 @@ QUESTIONS_WELCOME = lexicon(
     r"|más )?(?:preguntas?|dudas?|consultas?)",
     r"si (?:necesitas|necesita) (?:algo|ayuda|más información)",
     r"(?:ante|para) cualquier (?:pregunta|duda|consulta)",
+)
+
+#: Words after a courtesy closing that open a second request in its sentence:
+#: "let me know if you have any questions, or if Tuesday works". Only searched
+#: in the rest of a closing's sentence, so it needs no anchors.
+ANOTHER_CLAUSE = re.compile(
+    r"(?<![\w])(?:(?:or|and) (?:if|whether|when|which|what)|otherwise|or else"
+    r"|(?:ou|et) (?:si|quand|quel(?:le)?s?)|sinon|autrement"
+    r"|(?:oder|und) (?:ob|wann|welche[rs]?)|ansonsten|sonst"
+    r"|(?:o|y) (?:si|cuándo|qué)|de lo contrario|si no)(?![\w])"
 )
 
 #: A question mark closing a sentence, in any of the four languages.

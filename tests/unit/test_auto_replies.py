@@ -59,14 +59,52 @@ def tracked(conversation: Thread) -> bool:
         "Abwesenheitsnotiz: Bewerbung",
         "Réponse automatique : Candidature",
         "Respuesta automática: Candidatura",
-        "Fuera de la oficina",
-        "OOO until Monday",
+        "OOO: Application: Data Engineer",
     ],
 )
-def test_a_subject_opening_with_an_away_marker_is_an_auto_reply(subject: str) -> None:
-    """Responders that set no header still say so at the start of the subject."""
+def test_a_subject_labelled_with_an_away_marker_is_an_auto_reply(subject: str) -> None:
+    """Responders that set no header still label the subject, whatever the body says."""
     away = message("2026-11-02 10:00", SAM, body="Back on Monday.", subject=subject)
     assert kinds(away) == [Kind.AUTO_REPLY]
+
+
+@pytest.mark.parametrize(
+    "subject", ["Fuera de la oficina", "OOO until Monday", "Out of office until 7 December"]
+)
+def test_a_subject_opening_with_an_away_marker_needs_away_words(subject: str) -> None:
+    """Without a label, the body must say the sender is away."""
+    away = message("2026-11-02 10:00", SAM, body="I am out of the office.", subject=subject)
+    not_away = message("2026-11-02 10:00", SAM, body="Back on Monday.", subject=subject)
+    assert kinds(away) == [Kind.AUTO_REPLY]
+    assert kinds(not_away) == [Kind.HUMAN]
+
+
+def test_a_rejection_under_a_title_opening_with_an_away_word_is_read() -> None:
+    """ "Absence Management Specialist - your application" is the job, not an absence."""
+    rejection = message(
+        "2026-11-17 09:00",
+        SAM,
+        body="Hi Alice,\n\nUnfortunately we have decided to move forward with other candidates."
+        + RECRUITER_SIGNATURE,
+        subject="Absence Management Specialist - your application",
+    )
+    assert kinds(rejection) == [Kind.HUMAN]
+    decision = decide(applied(rejection), RULES, NOW)
+    assert not decision.due
+    assert decision.classification.stage is Stage.REJECTED
+
+
+def test_a_request_under_an_ooo_subject_waits_on_the_user() -> None:
+    """ "OOO next week - before I go" from a recruiter who asks for documents is her ask."""
+    ask = message(
+        "2026-11-18 09:00",
+        SAM,
+        body="Hi Alice,\n\nI'm OOO next week, so before I go: could you send me your portfolio "
+        "and references?" + RECRUITER_SIGNATURE,
+        subject="OOO next week - before I go",
+    )
+    assert kinds(ask) == [Kind.HUMAN]
+    assert decide(applied(ask), RULES, NOW).waiting_on_you
 
 
 @pytest.mark.parametrize(
@@ -145,6 +183,27 @@ def test_an_automated_away_message_is_an_auto_reply(submitted: str) -> None:
     assert not decision.due
 
 
+@pytest.mark.parametrize(
+    ("words", "stage"),
+    [
+        ("Unfortunately we have decided to move forward with other candidates.", Stage.REJECTED),
+        ("We would like to invite you to an interview next week.", Stage.INTERVIEWING),
+    ],
+)
+def test_an_automated_message_with_news_and_away_words_is_read(words: str, stage: Stage) -> None:
+    """An ATS rejection that mentions the team's holiday closure stays a rejection."""
+    news = message(
+        "2026-11-24 09:00",
+        ASHBY,
+        body=f"Dear Alice,\n\n{words}\n\nPlease note that our recruiting team is out of the "
+        "office from 21 December to 4 January.",
+        subject="Your application to Acme",
+        auto_submitted="auto-generated",
+    )
+    assert kinds(news) == [Kind.AUTOMATED]
+    assert decide(applied(news), RULES, NOW).classification.stage is stage
+
+
 def test_an_ats_notification_still_asks() -> None:
     """Auto-generated mail without away wording stays an ATS notification that can ask."""
     assessment = message(
@@ -200,10 +259,45 @@ def test_a_rejection_through_a_sourcing_tool_is_read() -> None:
         SAM,
         body="Unfortunately we have decided to move forward with other candidates.",
         subject="Re: " + SUBJECT,
-        precedence="bulk",
+        list_unsubscribe=True,
     )
     conversation = thread(application, answering(rejection, application))
     assert decide(conversation, RULES, NOW).classification.stage is Stage.REJECTED
+
+
+VACATION = "I am on vacation until 11 December and will answer your message when I am back."
+
+
+@pytest.mark.parametrize("precedence", ["bulk", "junk"])
+def test_a_vacation_responder_marked_bulk_is_an_auto_reply(precedence: str) -> None:
+    """Precedence: bulk with away words is an auto-reply, never the recruiter's answer."""
+    nudge = mine("2026-11-24 10:00", (SAM,), "Hi Sam, I wanted to follow up.", subject=SUBJECT)
+    away = message(
+        "2026-11-24 10:01", SAM, body=VACATION, subject="Re: " + SUBJECT, precedence=precedence
+    )
+    conversation = applied(nudge, answering(away, nudge))
+    analysis = analyse(conversation, SELF, Overrides())
+    assert [r.kind for r in analysis.readings] == [Kind.SELF, Kind.SELF, Kind.AUTO_REPLY]
+    assert [absence.back_on for absence in analysis.absences] == [date(2026, 12, 12)]
+    assert tracked(conversation)
+
+
+@pytest.mark.parametrize("list_unsubscribe", [False, True])
+def test_an_answer_marked_precedence_bulk_keeps_the_thread_out(list_unsubscribe: bool) -> None:
+    """Responders say Precedence: bulk; only List-Unsubscribe alone is a sourcing tool's."""
+    application = mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject=SUBJECT)
+    received = message(
+        "2026-11-02 09:01",
+        SAM,
+        body="Thank you for your message, we will read it shortly.",
+        subject="Re: " + SUBJECT,
+        precedence="bulk",
+        list_unsubscribe=list_unsubscribe,
+    )
+    conversation = thread(application, answering(received, application))
+    assert kinds(*conversation.messages) == [Kind.SELF, Kind.BULK]
+    assert has_bulk(conversation.messages, SELF)
+    assert not tracked(conversation)
 
 
 def test_an_outreach_followed_by_the_recruiter_in_person_is_weighed() -> None:
@@ -221,6 +315,23 @@ def test_an_outreach_followed_by_the_recruiter_in_person_is_weighed() -> None:
     assert Kind.BULK not in kinds(*conversation.messages)
     assert not has_bulk(conversation.messages, SELF)
     assert tracked(conversation)
+
+
+def test_an_away_message_after_an_outreach_does_not_make_it_conversation() -> None:
+    """A responder under "Out of office until ..." is nobody writing in person."""
+    conversation = thread(
+        SOURCED,
+        mine("2026-11-03 12:00", (SAM,), "Hi Sam,\n\nYes, Tuesday works for the interview."),
+        message(
+            "2026-11-03 12:01",
+            SAM,
+            body="I am out of the office with limited access to e-mail.",
+            subject="Out of office until 7 December",
+        ),
+    )
+    assert kinds(*conversation.messages) == [Kind.BULK, Kind.SELF, Kind.AUTO_REPLY]
+    assert has_bulk(conversation.messages, SELF)
+    assert not tracked(conversation)
 
 
 def test_bulk_mail_after_the_last_human_word_keeps_the_thread_out() -> None:

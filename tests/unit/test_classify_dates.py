@@ -141,6 +141,71 @@ def test_reads_the_time_frame_right_after_the_promise(text: str, deadline: date)
 
 
 @pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("We will get back to you by Friday, 4 Dec.", date(2026, 12, 4)),
+        ("We will get back to you by Friday 4 December.", date(2026, 12, 4)),
+        ("We will get back to you by Dec 10.", date(2026, 12, 10)),
+        ("We will get back to you by Dec. 10.", date(2026, 12, 10)),
+        ("We will get back to you by December 10th.", date(2026, 12, 10)),
+    ],
+)
+def test_reads_a_weekday_with_its_date_and_a_month_before_its_day(
+    text: str, deadline: date
+) -> None:
+    """The date after a weekday wins over the weekday; "Dec 10" reads like "10 Dec"."""
+    assert _deadline(text) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("We'll get back to you soon, i.e. by 20 November.", "en"),
+        ("We'll get back to you soon, e.g. by 20 November.", "en"),
+        ("We'll get back to you in approx. 8 days.", "en"),
+        ("Wir melden uns in ca. 8 Tagen.", "de"),
+        ("Wir melden uns bald, z.B. bis zum 20. November.", "de"),
+        ("Nous reviendrons vers vous bientôt, p. ex. d'ici le 20 novembre.", "fr"),
+    ],
+)
+def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str) -> None:
+    """The full stop of "i.e.", "approx.", "z.B." or "p. ex." is not the end of the sentence."""
+    assert _deadline(text, language) == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        (
+            "We'll be in touch soon. We expect to make a decision by 18 November.",
+            "en",
+            date(2026, 11, 18),
+        ),
+        (
+            "Nous reviendrons vers vous. Vous aurez notre décision d'ici le 18 novembre.",
+            "fr",
+            date(2026, 11, 18),
+        ),
+        (
+            "Wir melden uns. Eine Entscheidung erwarten wir bis zum 18. November.",
+            "de",
+            date(2026, 11, 18),
+        ),
+        (
+            "Te contactaremos. Esperamos tener una respuesta antes del 18 de noviembre.",
+            "es",
+            date(2026, 11, 18),
+        ),
+    ],
+)
+def test_reads_the_decision_date_in_the_sentence_after_the_promise(
+    text: str, language: str, deadline: date
+) -> None:
+    """A next sentence about their decision or answer says by when they will write."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [
         (
@@ -151,6 +216,15 @@ def test_reads_the_time_frame_right_after_the_promise(text: str, deadline: date)
         ("We'll get back to you soon. Please reply before 1 March.", "en"),
         ("Nous reviendrons vers vous. Le poste est à pourvoir d'ici le 1er mars.", "fr"),
         ("Before 1 March, we'll get back to you.", "en"),
+        ("Te contactaremos. El contrato empieza el 1 de marzo.", "es"),
+        ("Wir melden uns. Die Stelle ist bis 31.03.2027 befristet.", "de"),
+        (
+            (
+                "We'll be in touch soon. The role starts on 1 March. "
+                "We expect to make a decision by 18 November."
+            ),
+            "en",
+        ),
     ],
 )
 def test_dates_outside_the_promise_are_not_deadlines(text: str, language: str) -> None:

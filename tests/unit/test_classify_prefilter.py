@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.classify.prefilter import wants_body
-from daemon.classify.reading import is_out_of_office_subject
+from daemon.classify.reading import opens_with_away_marker
 from daemon.classify.text import normalize
 
 PLAIN = (
@@ -47,8 +47,8 @@ def test_auto_replies_are_fetched_even_when_marked_bulk() -> None:
     ],
 )
 def test_every_away_subject_of_the_classifier_is_fetched(subject: str) -> None:
-    """The subjects read as out-of-office are those whose body sync downloads."""
-    assert is_out_of_office_subject(normalize(subject))
+    """Subjects that may make an out-of-office are those whose body sync downloads."""
+    assert opens_with_away_marker(normalize(subject))
     header = PLAIN.replace(b"Your interview", subject.encode()) + b"Precedence: bulk\r\n"
     assert wants_body(header)
 
@@ -61,7 +61,7 @@ def test_automated_mail_is_fetched_even_when_marked_bulk() -> None:
 
 
 def test_bulk_marked_answers_are_fetched_outside_mailing_lists() -> None:
-    """Sourcing tools mark a recruiter's answers bulk; a mailing list's are list mail."""
+    """Sourcing tools and vacation responders mark answers bulk; a mailing list's are list mail."""
     answer = PLAIN + b"In-Reply-To: <a1@example.test>\r\n"
     assert wants_body(answer + b"List-Unsubscribe: <https://u.example.test/1>\r\n")
     assert wants_body(answer + b"Precedence: bulk\r\n")

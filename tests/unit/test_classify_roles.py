@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from daemon.classify.analysis import classify
+from daemon.classify.reading import Kind, read_thread
 from daemon.classify.wording import describe_participant
 from daemon.domain import Address, Classification, Message, Participant, Role, Thread
 from daemon.policy import decide
@@ -108,6 +109,40 @@ def test_noreply_or_self_reply_to_makes_no_author() -> None:
     c = classify(ats_thread(reply_to=(Address("noreply@acme.example.test"), ALICE)), SELF)
     assert not c.with_role(Role.HR)
     assert not c.with_role(Role.HIRING_MANAGER)
+
+
+def ats_answer(**fields: object) -> Thread:
+    """Sam answers Alice's nudge through the ATS on Wednesday 25 Nov."""
+    nudge = mine("2026-11-12 09:00", (SAM,), "Hi Sam,\n\nI wanted to follow up. Any news?")
+    answer = message(
+        "2026-11-25 09:00",
+        ATS_SAM,
+        body="Hi Alice,\n\nThanks for checking in! The hiring manager is still reviewing "
+        "profiles.\n\nBest,\nSam Lee\nTechnical Recruiter, Acme",
+        subject="Re: Application: Data Engineer",
+        reply_to=(SAM,),
+        **fields,
+    )
+    return applied_thread(nudge, answer)
+
+
+def test_a_recruiter_answering_through_an_ats_is_her_answer() -> None:
+    """Her message is a person's, from her Reply-To: the follow-up clock starts again."""
+    conversation = ats_answer()
+    readings = read_thread(conversation.messages, SELF)
+    assert [(r.kind, r.sender) for r in readings][-1] == (Kind.HUMAN, SAM.addr)
+    d = decide(conversation, RULES, NOW)
+    assert not d.due
+    assert d.due_at is not None
+    assert d.due_at.date().isoformat() == "2026-12-02"
+    assert roles(d.classification)[SAM.addr] is Role.HR
+
+
+def test_an_ats_message_marked_auto_submitted_stays_automated() -> None:
+    """Auto-generated acknowledgements with a recruiter's Reply-To are not her answer."""
+    conversation = ats_answer(auto_submitted="auto-generated")
+    assert read_thread(conversation.messages, SELF)[-1].kind is Kind.AUTOMATED
+    assert decide(conversation, RULES, NOW).due
 
 
 # --- names that are not people's -------------------------------------------------------------

@@ -38,6 +38,9 @@ POSITIVE: dict[str, list[str]] = {
         "We won't be progressing your application.",
         "We will not be taking your application any further.",
         "We have decided to go in a different direction.",
+        "We've decided to move in another direction at this time.",
+        "We are going in a different direction with the role.",
+        "We will be going in another direction with other candidates.",
         "Nous avons décidé de ne pas poursuivre avec votre candidature.",
         "Nous ne poursuivrons pas le processus avec votre candidature.",
         "Wir haben uns entschieden, Ihre Bewerbung nicht weiter zu berücksichtigen.",
@@ -74,6 +77,7 @@ POSITIVE: dict[str, list[str]] = {
     "INTERVIEW_INVITE": [
         "We would like to invite you to an interview.",
         "I'd like to schedule a call with you.",
+        "We would like to interview you on Tuesday.",
         "Nous souhaitons vous proposer un entretien.",
         "Wir möchten Sie gerne zu einem Vorstellungsgespräch einladen.",
         "Einladung zum Vorstellungsgespräch",
@@ -265,6 +269,11 @@ NEGATIVE: dict[str, list[str]] = {
         "We will now be progressing your application to the final round.",
         "Wir können Ihnen leider noch keine Zusage geben, melden uns aber bald.",
         "We are moving in a new direction with the interview format.",
+        (
+            "We are planning to go in a different direction with the product, "
+            "and we need someone like you."
+        ),
+        "We have decided to go in a different direction with our platform.",
     ],
     "OFFER": [
         "Découvrez nos offres d'emploi",
@@ -341,6 +350,8 @@ def _ask(body: str) -> str | None:
         "No dudes en contactarme si tienes alguna pregunta.",
         "Avísame si tienes cualquier duda.",
         "¿Tienes alguna pregunta?",
+        "Let me know if you have any questions or concerns.",
+        "If you have any questions, please let me know and I'll be happy to help.",
     ],
 )
 def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
@@ -366,6 +377,28 @@ def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
         ("Geben Sie mir Bescheid, ob der Dienstag passt.", "a confirmation"),
         ("Avísame si el martes te va bien.", "a confirmation"),
         ("Any questions? Do you have a notice period?", "an answer to a question"),
+        (
+            "Let me know if you have any questions, or if Tuesday at 10:00 works for you.",
+            "a confirmation",
+        ),
+        (
+            "Let me know if you have any questions, otherwise please confirm.",
+            "a confirmation",
+        ),
+        ("Let me know if you have any questions, please confirm the time.", "a confirmation"),
+        (
+            "Merci de me dire si vous avez des questions ou si le créneau de mardi vous convient.",
+            "a confirmation",
+        ),
+        (
+            "Faites-moi savoir si vous avez des questions, sinon confirmez-moi le créneau.",
+            "a confirmation",
+        ),
+        (
+            "Geben Sie mir Bescheid, falls Sie noch Fragen haben oder ob der Dienstag passt.",
+            "a confirmation",
+        ),
+        ("Avísame si tienes alguna duda o si sigues interesada en el puesto.", "a confirmation"),
     ],
 )
 def test_a_real_ask_next_to_a_courtesy_closing_stays_an_ask(body: str, what: str) -> None:
