@@ -532,7 +532,7 @@ def _held_by(draft: Draft) -> str:
 
     if draft.state in OPEN_STATES:
         return f"draft {draft.id} {draft.state.value} (followup queue show {draft.id})"
-    return f"draft {draft.id} {draft.state.value}: no new one until new mail in the thread"
+    return f"draft {draft.id} {draft.state.value}: no new one until someone writes in the thread"
 
 
 @cli.command("check-config")

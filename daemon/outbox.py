@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 
     from daemon.app import App
     from daemon.config import AccountConfig
-    from daemon.domain import Thread
     from daemon.service import ThreadView
 
 log = structlog.get_logger(__name__)
 
 OPEN_STATES = frozenset({DraftState.QUEUED, DraftState.APPROVED, DraftState.SENDING})
+#: Drafts the user rejected or that could not be sent: each keeps its silence.
+_TURNED_DOWN = frozenset({DraftState.REJECTED, DraftState.FAILED})
 #: A `sending` draft older than this was left by a process that died.
 SENDING_STALE_AFTER = timedelta(minutes=5)
 #: 4xx answers and network errors are retried until this long after approval.
@@ -83,16 +84,44 @@ def _other_side_replied(view: ThreadView, since: datetime, self_addresses: froze
     return ""
 
 
-def holding_draft(thread: Thread, drafts: Iterable[Draft]) -> Draft | None:
+def holding_draft(
+    view: ThreadView, drafts: Iterable[Draft], self_addresses: frozenset[str]
+) -> Draft | None:
     """The draft that stands for the thread's next follow-up, so none is queued.
 
     An open draft is that follow-up. A follow-up the user rejected (or that
-    failed) for this same silence stays rejected: only new mail in the
-    thread opens a new one.
+    failed) stays rejected for this same silence: only what starts a new one
+    for the policy (a message from the user or a person on the other side,
+    an interview) opens a new one, never automated mail or an auto-reply.
+    Any other draft gives way to any new mail in the thread.
     """
-    last = thread.last_activity_at
-    holding = [d for d in drafts if d.state in OPEN_STATES or d.created_at >= last]
+    considered = list(drafts)
+    last_mail = view.thread.last_activity_at
+    # Reading the thread costs; only turned-down drafts need it.
+    turned_down = any(d.state in _TURNED_DOWN for d in considered)
+    silence = _silence_began(view, self_addresses) if turned_down else last_mail
+    holding = [
+        d
+        for d in considered
+        if d.state in OPEN_STATES
+        or d.created_at >= (silence if d.state in _TURNED_DOWN else last_mail)
+    ]
     return max(holding, key=lambda d: d.id, default=None)
+
+
+def _silence_began(view: ThreadView, self_addresses: frozenset[str]) -> datetime:
+    """Where the policy starts its silence window: the last conversation, or the interview."""
+    thread = view.thread
+    selves = thread_selves(thread.messages, self_addresses)
+    starts = [
+        reading.message.date
+        for reading in read_thread(thread.messages, selves)
+        if reading.kind in (Kind.SELF, Kind.HUMAN)
+    ]
+    interview = view.decision.classification.interview
+    if interview is not None:
+        starts.append(interview.end)
+    return max(starts, default=thread.last_activity_at)
 
 
 def holding_drafts(app: App, views: Iterable[ThreadView]) -> dict[str, Draft]:
@@ -104,7 +133,8 @@ def holding_drafts(app: App, views: Iterable[ThreadView]) -> dict[str, Draft]:
     for view in views:
         if not view.decision.due:
             continue
-        holding = holding_draft(view.thread, by_thread[view.thread.id])
+        account = app.settings.account(view.thread.account)
+        holding = holding_draft(view, by_thread[view.thread.id], account.self_addresses)
         if holding is not None:
             held[view.thread.id] = holding
     return held
@@ -119,9 +149,10 @@ def queue_due(app: App, views: Iterable[ThreadView], report: CycleReport) -> Non
         decision = view.decision
         if not decision.due:
             continue
-        if holding_draft(view.thread, drafts.find(thread_id=view.thread.id)) is not None:
-            continue
         account = app.settings.account(view.thread.account)
+        found = drafts.find(thread_id=view.thread.id)
+        if holding_draft(view, found, account.self_addresses) is not None:
+            continue
         item = f"thread:{view.thread.id}"
         if item in set_aside:
             continue

@@ -17,16 +17,20 @@ Choices the issue leaves open, made for precision:
 - a thread the user never wrote in (cold outreach, a web-form application
   acknowledged by an ATS) gets no follow-up;
 - an interview that took place counts as the other side speaking, so the
-  thank-you note after it is an original message, not a follow-up;
+  thank-you note after it is an original message, not a follow-up. With no
+  calendar invitation to date it, the user's first thank-you for an
+  interview arranged in the thread marks its end the same way;
 - of the user's messages since the other side last spoke, the first is the
   original (the application, an answer, the thank-you note after an
   interview) and each further one a follow-up. A promise to come back
-  leaves nothing to answer, though: the first message after it is a
-  follow-up too when it was written once the silence window had passed
-  (when the tool itself would have nudged), and an original ("thank you,
-  I look forward to hearing from you") only when written before. A
-  follow-up followup itself sent (`Rules.sent_followups`) is never the
-  original;
+  that asks for nothing leaves nothing to answer, though: the first
+  message after it is a follow-up too when it was written once the silence
+  window had passed (when the tool itself would have nudged), and an
+  original ("thank you, I look forward to hearing from you") only when
+  written before. A message that also asked for something ("could you send
+  your portfolio? we'll get back to you") is answered by the next message,
+  however late. A follow-up followup itself sent (`Rules.sent_followups`)
+  is never the original, nor the thank-you note;
 - notifications from no-reply senders make the thread "waiting on you"
   only when they ask for availability or documents, since their templates
   end in questions;
@@ -36,18 +40,19 @@ Choices the issue leaves open, made for precision:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from daemon.business_days import add_business_days, start_of_day
-from daemon.classify.analysis import Analysis, analyse, analyse_tracked
+from daemon.classify.analysis import Analysis, analyse, analyse_tracked, asked_for
 from daemon.classify.reading import Kind, Reading
 from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
-from daemon.classify.stage import as_of
+from daemon.classify.stage import as_of, detect_stage
 from daemon.classify.text import first_name
-from daemon.classify.vocabulary import PROMISE
+from daemon.classify.vocabulary import PROMISE, SELF_THANKS_INTERVIEW
 from daemon.classify.wording import describe_participant, short_date, who
 from daemon.domain import (
     FOLLOWUP_STAGES,
@@ -75,6 +80,7 @@ OOO_GRACE_BUSINESS_DAYS = 1
 _NO_OVERRIDES = Overrides()
 _NO_OVERRIDES_BY_THREAD: Mapping[str, Overrides] = MappingProxyType({})
 _CONTROL = dict.fromkeys([*range(32), 127], " ")
+_FOR_THEIR_TIME = re.compile(r"\b(?:time|temps|tiempo)\b")
 _ADDRESS_LIKE = frozenset('@<>"')
 
 
@@ -240,34 +246,67 @@ def _first_name(message: Message) -> str:
 def _followups_sent(case: _Case) -> int:
     """User messages since the other side last spoke, minus the original one.
 
-    An interview that took place counts as the other side speaking: the
-    thank-you note after it is an original message, not a follow-up. After
-    a promise to come back, a first message written once the silence window
-    had passed was a follow-up, so no original is subtracted; nor when that
-    first message is a follow-up followup itself sent.
+    An interview that took place counts as the other side speaking, and so
+    does the user's first thank-you for an interview arranged in the thread:
+    the thank-you note is an original message, not a follow-up. After a promise
+    to come back that asked for nothing, a first message written once the
+    silence window had passed was a follow-up, so no original is subtracted;
+    nor when that first message is a follow-up followup itself sent.
     """
+    readings = case.analysis.readings
     interview = case.classification.interview
     spoke_until = interview.end if interview is not None else None
-    mine = 0
-    first: Reading | None = None
-    for reading in reversed(case.analysis.readings):
+    mine: list[int] = []  # positions of the user's messages since the other side spoke
+    spoke: Reading | None = None
+    for position in range(len(readings) - 1, -1, -1):
+        reading = readings[position]
         if spoke_until is not None and reading.message.date <= spoke_until:
             break
         if reading.kind is Kind.HUMAN:
-            if first is not None and _followed_up_on_promise(case, reading, first.message.date):
-                return mine
+            spoke = reading
             break
         if reading.kind is Kind.SELF:
-            mine += 1
-            first = reading
-    if first is not None and first.message.key in case.rules.sent_followups:
-        return mine
-    return max(0, mine - 1)
+            mine.append(position)
+    if not mine:
+        return 0
+    mine.reverse()
+    for written, position in enumerate(mine):
+        if _thanks_for_interview(case, position):
+            return len(mine) - written - 1
+    first = readings[mine[0]].message
+    if first.key in case.rules.sent_followups or (
+        spoke is not None and _followed_up_on_promise(case, spoke, first.date)
+    ):
+        return len(mine)
+    return len(mine) - 1
+
+
+def _thanks_for_interview(case: _Case, position: int) -> bool:
+    """The user's message at `position` thanks for an interview arranged before it.
+
+    A follow-up closing "thank you for your time" reads the same: only a
+    thank-you written while an interview was arranged and not yet thanked
+    for counts, and never one followup sent.
+    """
+    reading = case.analysis.readings[position]
+    thanks = reading.find(SELF_THANKS_INTERVIEW)
+    # "Thank you for your time" closes nudges too: only thanks that name the
+    # meeting itself mark the interview's end.
+    if thanks is None or _FOR_THEIR_TIME.search(thanks.group()) is not None:
+        return False
+    if reading.message.key in case.rules.sent_followups:
+        return False
+    stage, _ = detect_stage(case.analysis.readings[:position])
+    return stage is Stage.INTERVIEWING
 
 
 def _followed_up_on_promise(case: _Case, spoke: Reading, first_written: datetime) -> bool:
-    """`spoke` promised to come back and the user's next message waited the silence window."""
-    if spoke.find(PROMISE) is None:
+    """Whether the user's first message after `spoke` was a nudge rather than an answer.
+
+    It was when `spoke` promised to come back, asked for nothing, and the
+    message waited the silence window.
+    """
+    if spoke.find(PROMISE) is None or asked_for(spoke) is not None:
         return False
     window_end = add_business_days(spoke.message.date, case.silence, case.rules.calendar)
     return first_written >= window_end

@@ -213,7 +213,7 @@ def test_a_rejected_draft_is_shown_and_does_not_come_back_as_due(world: World) -
     draft_id = queued_draft(world).id
     world.run("queue", "reject", str(draft_id), now=DUE)
     later = DUE + timedelta(days=1)
-    rejected = f"draft {draft_id} rejected: no new one until new mail in the thread"
+    rejected = f"draft {draft_id} rejected: no new one until someone writes in the thread"
     assert rejected in world.run("plan", now=later).stdout
     listed = world.run("threads", "list", now=later).stdout
     assert f"draft {draft_id} rejected" in listed
@@ -221,6 +221,40 @@ def test_a_rejected_draft_is_shown_and_does_not_come_back_as_due(world: World) -
     (planned,) = world.json("plan", now=later)
     assert planned["draft"] == {"id": draft_id, "state": "rejected"}
     assert "queued 0," in world.run("run", "--once", now=later).stdout
+
+
+def test_a_rejected_draft_holds_through_automated_mail_until_a_person_writes(world: World) -> None:
+    """An auto-reply starts no new silence; a person answering does, once it has passed."""
+    draft_id = queued_draft(world).id
+    world.run("queue", "reject", str(draft_id), now=DUE)
+    me = ("Alice Moreau", world.addr(world.seeker))
+    manager = ("Priya Raman", world.addr(world.manager))
+    subject = "Re: Data Engineer role at Example: interview"
+    away = world.message(
+        DUE + timedelta(hours=1),
+        manager,
+        [me],
+        f"Automatic reply: {subject}",
+        "I am out of the office with limited access to email.",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    world.rig.load_messages(world.seeker, "INBOX", [away])
+    later = DUE + timedelta(days=1)
+    assert "queued 0," in world.run("run", "--once", now=later).stdout
+    assert f"draft {draft_id} rejected" in world.run("plan", now=later).stdout
+    hr = ("Hannah Roth", world.addr(world.hr))
+    answer = world.message(
+        later,
+        hr,
+        [me],
+        subject,
+        "Hi Alice,\n\nThank you for your patience, the team is still meeting candidates."
+        "\n\nBest regards,\nHannah Roth\nTalent Acquisition Partner",
+    )
+    world.rig.load_messages(world.seeker, "INBOX", [answer])
+    silence_over = later + timedelta(days=7)
+    assert "queued 1," in world.run("run", "--once", now=silence_over).stdout
+    assert [d.state for d in drafts(world)] == ["rejected", "queued"]
 
 
 def test_snooze_holds_an_approved_draft_until_then(world: World) -> None:

@@ -302,6 +302,79 @@ def test_a_follow_up_followup_sent_is_never_the_original() -> None:
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
 
 
+def test_a_late_answer_to_a_request_with_a_promise_is_not_a_follow_up() -> None:
+    """Sending what was asked for answers the message, however late its promise made it."""
+    asked = message(
+        "2026-11-03 09:00",
+        SAM,
+        body="Hi Alice,\n\nThanks for your application. Could you send us your portfolio? "
+        "We'll get back to you once the team has reviewed it." + RECRUITER_SIGNATURE,
+    )
+    portfolio = mine(
+        "2026-11-12 09:00",
+        (SAM,),
+        "Hi Sam,\n\nSorry for the delay, here is my portfolio.\n\nAlice",
+    )
+    d = decide(applied(asked, portfolio), RULES, at("2026-11-30 10:00"))
+    assert d.due
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
+
+
+def arranged_by_mail(*later: Message) -> Thread:
+    """Sam arranges an interview without a calendar invitation; Alice says when she is free."""
+    invite = message(
+        "2026-11-04 10:00",
+        SAM,
+        body="Hi Alice,\n\nThank you for your application! We would like to schedule an "
+        "interview with Priya Raman, our Head of Data." + RECRUITER_SIGNATURE,
+    )
+    free = mine("2026-11-04 12:00", (SAM,), "Hi Sam,\n\nI am free any afternoon.\n\nAlice")
+    return applied(invite, free, *later)
+
+
+def test_a_thank_you_for_an_interview_known_only_from_the_mail_is_the_original() -> None:
+    """With no invitation to date the interview, the thank-you note still ends it."""
+    thanks = mine(
+        "2026-11-12 14:00",
+        (PRIYA,),
+        "Dear Priya,\n\nThank you for the interview this morning.\n\nAlice",
+        cc=(SAM,),
+    )
+    d = decide(arranged_by_mail(thanks), RULES, at("2026-11-30 10:00"))
+    assert d.due
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_INTERVIEW, 1)
+    nudge = mine(
+        "2026-11-20 10:00",
+        (PRIYA,),
+        "Dear Priya,\n\nI wanted to follow up. Thank you for your time.\n\nAlice",
+    )
+    d = decide(arranged_by_mail(thanks, nudge), RULES, at("2026-11-30 10:00"))
+    assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
+
+
+def test_thanking_for_the_time_is_no_thank_you_note_without_an_interview() -> None:
+    """A nudge closing 'thank you for your time' after an application stays a follow-up."""
+    nudge = mine(
+        "2026-11-09 10:00",
+        (CAREERS,),
+        "Hello,\n\nI wanted to follow up on my application. Thank you for your time.\n\nAlice",
+    )
+    d = decide(applied(nudge), RULES, at("2026-11-20 10:00"))
+    assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
+
+
+def test_a_follow_up_followup_sent_is_never_the_thank_you_note() -> None:
+    """The second follow-up's 'thank you for your time' does not end an interview."""
+    nudge = mine(
+        "2026-11-20 10:00",
+        (PRIYA,),
+        "Dear Priya,\n\nI wanted to follow up once more. Thank you for your time.\n\nAlice",
+    )
+    sent = replace(RULES, sent_followups=frozenset({nudge.key}))
+    d = decide(arranged_by_mail(nudge), sent, at("2026-11-30 10:00"))
+    assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
+
+
 def test_only_noreply_senders_is_unreachable() -> None:
     """An application through an ATS with no human contact has nobody to write to."""
     form = mine(
