@@ -22,15 +22,17 @@ Choices the issue leaves open, made for precision:
   interview arranged in the thread marks its end the same way;
 - of the user's messages since the other side last spoke, the first is the
   original (the application, an answer, the thank-you note after an
-  interview) and each further one a follow-up. A promise to come back
-  that asks for nothing leaves nothing to answer, though: the first
-  message after it is a follow-up too when it was written once the silence
-  window had passed (when the tool itself would have nudged), and an
-  original ("thank you, I look forward to hearing from you") only when
-  written before. A message that also asked for something ("could you send
-  your portfolio? we'll get back to you") is answered by the next message,
-  however late. A follow-up followup itself sent (`Rules.sent_followups`)
-  is never the original, nor the thank-you note;
+  interview) and each further one a follow-up. A message that asks for
+  nothing ("we are reviewing applications", "we'll get back to you") leaves
+  nothing to answer, though: the first message after it is a follow-up too
+  when it was written once the silence window had passed (when the tool
+  itself would have nudged), and an original ("thank you, I look forward
+  to hearing from you") only when written before. A message that asked for
+  something ("could you send your portfolio?") is answered by the next
+  message, however late. This departs from the issue's literal count so
+  that nudges the user wrote by hand never let one more through. A
+  follow-up followup itself sent (`Rules.sent_followups`) is never the
+  original, nor the thank-you note;
 - notifications from no-reply senders make the thread "waiting on you"
   only when they ask for availability or documents, since their templates
   end in questions;
@@ -52,7 +54,7 @@ from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
 from daemon.classify.stage import as_of, detect_stage
 from daemon.classify.text import first_name
-from daemon.classify.vocabulary import PROMISE, SELF_THANKS_INTERVIEW
+from daemon.classify.vocabulary import SELF_THANKS_INTERVIEW
 from daemon.classify.wording import describe_participant, short_date, who
 from daemon.domain import (
     FOLLOWUP_STAGES,
@@ -81,6 +83,10 @@ _NO_OVERRIDES = Overrides()
 _NO_OVERRIDES_BY_THREAD: Mapping[str, Overrides] = MappingProxyType({})
 _CONTROL = dict.fromkeys([*range(32), 127], " ")
 _FOR_THEIR_TIME = re.compile(r"\b(?:time|temps|tiempo)\b")
+_TO_MEET = re.compile(
+    r" (?:to (?:speak|meet|talk|chat)|(?:de|pour) (?:me )?(?:rencontrer|recevoir|échanger)"
+    r"|para (?:hablar|reunirte|reunirse|conocerme))"
+)
 _ADDRESS_LIKE = frozenset('@<>"')
 
 
@@ -248,10 +254,10 @@ def _followups_sent(case: _Case) -> int:
 
     An interview that took place counts as the other side speaking, and so
     does the user's first thank-you for an interview arranged in the thread:
-    the thank-you note is an original message, not a follow-up. After a promise
-    to come back that asked for nothing, a first message written once the
-    silence window had passed was a follow-up, so no original is subtracted;
-    nor when that first message is a follow-up followup itself sent.
+    the thank-you note is an original message, not a follow-up. After a
+    message that asked for nothing, a first message written once the silence
+    window had passed was a follow-up, so no original is subtracted; nor when
+    that first message is a follow-up followup itself sent.
     """
     readings = case.analysis.readings
     interview = case.classification.interview
@@ -275,7 +281,7 @@ def _followups_sent(case: _Case) -> int:
             return len(mine) - written - 1
     first = readings[mine[0]].message
     if first.key in case.rules.sent_followups or (
-        spoke is not None and _followed_up_on_promise(case, spoke, first.date)
+        spoke is not None and _nudged_after(case, spoke, first.date)
     ):
         return len(mine)
     return len(mine) - 1
@@ -289,10 +295,7 @@ def _thanks_for_interview(case: _Case, position: int) -> bool:
     for counts, and never one followup sent.
     """
     reading = case.analysis.readings[position]
-    thanks = reading.find(SELF_THANKS_INTERVIEW)
-    # "Thank you for your time" closes nudges too: only thanks that name the
-    # meeting itself mark the interview's end.
-    if thanks is None or _FOR_THEIR_TIME.search(thanks.group()) is not None:
+    if not _thanks_for_a_meeting(reading):
         return False
     if reading.message.key in case.rules.sent_followups:
         return False
@@ -300,13 +303,27 @@ def _thanks_for_interview(case: _Case, position: int) -> bool:
     return stage is Stage.INTERVIEWING
 
 
-def _followed_up_on_promise(case: _Case, spoke: Reading, first_written: datetime) -> bool:
+def _thanks_for_a_meeting(reading: Reading) -> bool:
+    """Whether the user thanks for the meeting itself, not only for someone's time.
+
+    "Thank you for your time" closes nudges too; "thank you for taking the
+    time to speak with me" names the meeting.
+    """
+    for thanks in SELF_THANKS_INTERVIEW.finditer(reading.flat, reading.anchors):
+        if _FOR_THEIR_TIME.search(thanks.group()) is None:
+            return True
+        if _TO_MEET.match(reading.flat, thanks.end()) is not None:
+            return True
+    return False
+
+
+def _nudged_after(case: _Case, spoke: Reading, first_written: datetime) -> bool:
     """Whether the user's first message after `spoke` was a nudge rather than an answer.
 
-    It was when `spoke` promised to come back, asked for nothing, and the
-    message waited the silence window.
+    It was when `spoke` asked for nothing (no answer was owed) and the
+    message waited the silence window, as followup itself would have.
     """
-    if spoke.find(PROMISE) is None or asked_for(spoke) is not None:
+    if asked_for(spoke) is not None:
         return False
     window_end = add_business_days(spoke.message.date, case.silence, case.rules.calendar)
     return first_written >= window_end

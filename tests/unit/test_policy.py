@@ -281,24 +281,33 @@ def test_a_thank_you_for_a_promise_is_not_a_follow_up() -> None:
 
 
 def test_a_follow_up_followup_sent_is_never_the_original() -> None:
-    """After a plain answer, the tool's own nudge counts: no extra one beyond the maximum."""
+    """An answer written within the window is the original, unless followup sent it."""
     reviewing = message(
         "2026-11-05 10:00",
         SAM,
         body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
     )
-    nudge = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    answer = mine("2026-11-09 10:00", (SAM,), "Hi Sam,\n\nThank you for the update.\n\nAlice")
     later = at("2026-11-30 10:00")
-    # Written by hand, the first message after an answer is the original...
-    d = decide(applied(reviewing, nudge), RULES, later)
+    d = decide(applied(reviewing, answer), RULES, later)
     assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
-    # ...but one followup sent is follow-up 1 wherever it stands.
-    sent = replace(RULES, sent_followups=frozenset({nudge.key}))
-    d = decide(applied(reviewing, nudge), sent, later)
+    sent = replace(RULES, sent_followups=frozenset({answer.key}))
+    d = decide(applied(reviewing, answer), sent, later)
     assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
-    again = mine("2026-11-30 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
-    both = replace(RULES, sent_followups=frozenset({nudge.key, again.key}))
-    d = decide(applied(reviewing, nudge, again), both, at("2026-12-30 10:00"))
+
+
+def test_nudges_written_by_hand_after_a_plain_answer_count() -> None:
+    """After 'we are reviewing', two nudges written once the window passed reach the maximum."""
+    reviewing = message(
+        "2026-11-05 10:00",
+        SAM,
+        body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
+    )
+    first = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    d = decide(applied(reviewing, first), RULES, at("2026-11-30 10:00"))
+    assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
+    again = mine("2026-11-25 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    d = decide(applied(reviewing, first, again), RULES, at("2026-12-30 10:00"))
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
 
 
@@ -350,6 +359,17 @@ def test_a_thank_you_for_an_interview_known_only_from_the_mail_is_the_original()
     )
     d = decide(arranged_by_mail(thanks, nudge), RULES, at("2026-11-30 10:00"))
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
+
+
+def test_thanks_for_taking_the_time_to_speak_is_a_thank_you_note() -> None:
+    """'Thank you for taking the time to speak with me' names the meeting."""
+    thanks = mine(
+        "2026-11-12 14:00",
+        (PRIYA,),
+        "Dear Priya,\n\nThank you for taking the time to speak with me today.\n\nAlice",
+    )
+    d = decide(arranged_by_mail(thanks), RULES, at("2026-11-30 10:00"))
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_INTERVIEW, 1)
 
 
 def test_thanking_for_the_time_is_no_thank_you_note_without_an_interview() -> None:
