@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from daemon.classify.dates import parse_ooo_return_date, promised_deadline
 from daemon.classify.language import OTHER, SUPPORTED, detect_language
-from daemon.classify.reading import Kind, Reading, has_bulk, read_thread, thread_selves
+from daemon.classify.reading import (
+    Kind,
+    Reading,
+    asks_a_question,
+    has_bulk,
+    read_thread,
+    thread_selves,
+)
 from daemon.classify.roles import assign_roles
 from daemon.classify.stage import as_of, detect_stage, interview_from_text, latest_interview
 from daemon.classify.tracking import (
@@ -24,9 +31,8 @@ from daemon.classify.vocabulary import (
     ASK_CONFIRMATION,
     ASK_DOCUMENTS,
     PROMISE,
-    QUESTION,
     QUESTIONS_WELCOME,
-    SMALL_TALK_QUESTION,
+    SECOND_REQUEST,
 )
 from daemon.classify.wording import short_date
 from daemon.domain import Classification, Evidence, Overrides, Stage
@@ -115,7 +121,7 @@ def asked_for(reading: Reading) -> str | None:
         return None
     if _asks_for_confirmation(reading):
         return "a confirmation"
-    return "an answer to a question" if _asks_a_question(reading.own) else None
+    return "an answer to a question" if asks_a_question(reading.own) else None
 
 
 #: The most characters between an ask and an invitation to ask questions that
@@ -145,7 +151,8 @@ def _courtesy_closing(
 
     A second ask beside the closing ("..., otherwise please confirm") stays
     a request, and so does the closing when its sentence goes on to one:
-    "let me know if you have any questions, or if Tuesday works".
+    "let me know if you have any questions, or if Tuesday works". A sentence
+    that goes on with more courtesy ("or if you need anything else") does not.
     """
     joined = [ask for ask in asks if _one_clause(text, ask, welcome)]
     if not joined:
@@ -155,23 +162,14 @@ def _courtesy_closing(
     end = max(closing[1], welcome[1])
     sentence_end = _SENTENCE_MARK.search(text, end)
     rest = text[end : sentence_end.start() if sentence_end else len(text)]
-    return None if ANOTHER_CLAUSE.search(rest) else closing
+    clause = ANOTHER_CLAUSE.search(rest)
+    return None if clause and SECOND_REQUEST.search(rest, clause.end()) else closing
 
 
 def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
     """Whether two phrases of `text` overlap or touch within a sentence."""
     gap = text[min(first[1], second[1]) : max(first[0], second[0])]
     return len(gap) <= _COURTESY_GAP and not any(mark in gap for mark in ".!?")
-
-
-def _asks_a_question(own: str) -> bool:
-    if "?" not in own:
-        return False
-    return any(
-        SMALL_TALK_QUESTION.search(question.group()) is None
-        and QUESTIONS_WELCOME.search(question.group()) is None
-        for question in QUESTION.finditer(own)
-    )
 
 
 def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Promise | None]:

@@ -104,7 +104,7 @@ _TIMEFRAME = re.compile(
     r"|dans les (?:prochains|jours qui viennent)(?: jours)?|in den (?:nächsten|kommenden) tagen"
     r"|en los próximos días)"
     rf"|(?P<within>(?:within|in|sous|d'ici|dans|innerhalb(?: von)?|in|en|dentro de)\s"
-    r"(?:about |around |approx\. |ca\. |etwa |environ |aproximadamente )?"
+    r"(?:about |around |approx\. |ca\. |etwa |environ |env\. |aproximadamente |aprox\. )?"
     rf"(?P<count>\d{{1,2}}|{_NUMBER})\s(?P<unit>(?:business |working )?days?|jours?|tagen?"
     rf"|días?|dias?|{_WEEK_WORDS}s?|wochen|semaines)(?:\s(?:ouvrés|ouvrables|hábiles))?)"
     r"|(?P<tomorrow>tomorrow|demain|mañana)"
@@ -114,8 +114,8 @@ _TIMEFRAME = re.compile(
     r")(?![\w])"
 )
 
-#: A sentence after the promise that says when they will decide or write back
-#: ("We expect to make a decision by 11 December"), unlike a start date.
+#: A word about when they will decide or write back, in the sentence after
+#: the promise: "We expect to make a decision by 11 December".
 _ABOUT_THE_ANSWER = re.compile(
     r"(?<![\w])(?:decisions?|decid(?:e|ed|ing)|updates?|feedback|news|answers?|hear"
     r"|décisions?|décid(?:er|é|ée)|retour|réponses?|nouvelles"
@@ -123,10 +123,18 @@ _ABOUT_THE_ANSWER = re.compile(
     r"|decisi(?:ón|ones)|decidir|decidido|respuestas?|noticias|novedades)(?![\w])"
 )
 
+#: The most characters between such a word and its time frame: "decision
+#: by", "hear back from us by" and "Entscheidung erwarten wir bis" are about
+#: the answer; in "Updates to the job description will be published by" or
+#: "answer our security questionnaire before" the date is about something else.
+_ANSWER_REACH = 16
+
 #: A full stop ends a sentence, unless it follows a day before its month
-#: ("bis zum 5. März"); abbreviations, matched first, hold their full stops.
+#: ("bis zum 5. März"); abbreviations and titles ("Dr. Patel"), matched
+#: first, hold their full stops.
 _SENTENCE_END = re.compile(
-    rf"(?P<abbreviation>(?<![\w.])(?:i\.e|e\.g|approx|ca|z\.\s?b|p\.\s?ex"
+    rf"(?P<abbreviation>(?<![\w.])(?:i\.e|e\.g|approx|aprox|ca|env|z\.\s?b|p\.\s?ex"
+    rf"|mrs?|ms|dr|dra|prof|sra?|m"
     rf"|(?:{_MONTH})(?=\.\s\d))\.)"
     rf"|(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)"
 )
@@ -292,17 +300,17 @@ def promised_deadline(
     """The day the `promise` found in normalized `own` text sets ("by Friday").
 
     Only the first time frame from the promise wording to the end of its
-    sentence counts, or, failing that, one in the next sentence when it is
-    about their decision or answer: another date of the message (a start
-    date, the end of a contract) says nothing about when they will write.
+    sentence counts, or, failing that, one in the next sentence right after
+    a word about their decision or answer ("a decision by"): another date of
+    the message (a start date, the end of a contract) says nothing about
+    when they will write.
     """
     sent = sent_at.date()
     end = _sentence_end(own, promise.end())
     deadline = _first_deadline(own[promise.start() : end], sent, language)
     if deadline is None:
         following = own[end : _sentence_end(own, end + 1)]
-        if _ABOUT_THE_ANSWER.search(following):
-            deadline = _first_deadline(following, sent, language)
+        deadline = _answer_deadline(following, sent, language)
     return deadline
 
 
@@ -312,6 +320,19 @@ def _sentence_end(text: str, start: int) -> int:
         if not mark["abbreviation"]:
             return mark.start()
     return len(text)
+
+
+def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
+    """The first time frame that closely follows a word about their answer."""
+    for word in _ABOUT_THE_ANSWER.finditer(sentence):
+        for match in _TIMEFRAME.finditer(sentence, word.end()):
+            gap = sentence[word.end() : match.start()]
+            if len(gap) > _ANSWER_REACH or "," in gap:
+                break
+            day = _timeframe(match, sent, language)
+            if day is not None and day >= sent:
+                return day
+    return None
 
 
 def _first_deadline(sentence: str, sent: date, language: str) -> date | None:

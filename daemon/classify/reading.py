@@ -11,13 +11,20 @@ from daemon.classify.senders import is_deliverable, is_noreply
 from daemon.classify.text import normalize, own_text, signature_lines
 from daemon.classify.vocabulary import (
     ANCHORS,
+    ASK_AVAILABILITY,
+    ASK_CONFIRMATION,
+    ASK_DOCUMENTS,
     CLOSED,
     INTERVIEW_INVITE,
     OFFER,
     OOO_BODY,
     OOO_SUBJECT,
     OTHER_INTERVIEWED,
+    PROMISE,
+    QUESTION,
+    QUESTIONS_WELCOME,
     REJECTION,
+    SMALL_TALK_QUESTION,
 )
 from daemon.domain import Address
 
@@ -39,6 +46,8 @@ _OOO_OPENING = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)*" + OOO_SUBJECT.pattern)
 _OOO_LABEL = re.compile(_OOO_OPENING.pattern + r"\s*:")
 #: News that moves an application on, which no away wording beside it may hide.
 _STAGE_NEWS = (REJECTION, CLOSED, OFFER, OTHER_INTERVIEWED, INTERVIEW_INVITE)
+#: What a person going away may still write to the user before leaving.
+_ASKS_AND_PROMISES = (ASK_AVAILABILITY, ASK_DOCUMENTS, ASK_CONFIRMATION, PROMISE)
 
 
 class Kind(enum.Enum):
@@ -245,26 +254,27 @@ def _in_context(
 ) -> list[Kind]:
     """`kinds` with list and bulk mail read as conversation unless the thread is bulk.
 
-    Vacation responders mark their mail Precedence: bulk or junk: one whose
-    words say its sender is away is an auto-reply. Sourcing tools mark a
-    recruiter's mail with List-Unsubscribe alone, so bulk mail makes a
-    thread list mail only while no one on the other side has written in
-    person after it, and such an answer to one of the user's messages is
-    the recruiter's. Sync fetches the body of both (see `prefilter`).
+    Vacation responders mark their mail Precedence: bulk or junk (see
+    `_as_responder`). Sourcing tools mark a recruiter's mail with
+    List-Unsubscribe alone, so bulk mail makes a thread list mail only while
+    no one on the other side has written in person after it, and such an
+    answer to one of the user's messages is the recruiter's. Sync fetches
+    the body of both (see `prefilter`).
     """
     if Kind.BULK not in kinds:
         return kinds
+    own = {m.key for m, kind in zip(ordered, kinds, strict=True) if kind is Kind.SELF}
     kinds = [
-        Kind.AUTO_REPLY if kind is Kind.BULK and _responder_away(message, subject) else kind
+        _as_responder(message, subject, own, selves) if kind is Kind.BULK else kind
         for message, subject, kind in zip(ordered, subjects, kinds, strict=True)
     ]
-    own = {m.key for m, kind in zip(ordered, kinds, strict=True) if kind is Kind.SELF}
     standing = False
     for message, subject, kind in zip(ordered, subjects, kinds, strict=True):
         # An away subject may be a responder's that `read_thread` tells by its words.
-        if kind is Kind.HUMAN and not opens_with_away_marker(subject):
+        in_person = kind is Kind.HUMAN and not _away_under_subject(message, subject)
+        if in_person or (kind is Kind.BULK and _sourcing_answer(message, own)):
             standing = False
-        elif kind is Kind.BULK and not _sourcing_answer(message, own):
+        elif kind is Kind.BULK:
             standing = True
     if standing:
         return kinds
@@ -280,22 +290,35 @@ def _sourcing_answer(message: Message, own: set[str]) -> bool:
     return unlisted and message.in_reply_to in own
 
 
-def _responder_away(message: Message, subject: str) -> bool:
-    """Bulk mail outside lists whose words say its sender is away."""
+def _as_responder(message: Message, subject: str, own: set[str], selves: frozenset[str]) -> Kind:
+    """The kind of bulk mail that a vacation responder may have sent.
+
+    Mail marked Precedence: bulk or junk alone, outside lists, is an
+    auto-reply when its words say its sender is away, and so is such an
+    answer to the user's mail whatever its wording, unless it gives news of
+    the application: then whoever sent it wrote that news.
+    """
     if message.precedence not in _RESPONDER_PRECEDENCE:
-        return False
+        return Kind.BULK
     if message.list_id or message.list_unsubscribe or not message.body_text:
-        return False
+        return Kind.BULK
     body = normalize(message.body_text)
     reading = Reading(message, Kind.BULK, "", subject, body, ANCHORS.found(subject))
-    return _says_only_away(reading)
+    if _says_only_away(reading):
+        return Kind.AUTO_REPLY
+    if message.in_reply_to not in own:
+        return Kind.BULK
+    return _person_or_machine(message, selves) if _gives_news(reading) else Kind.AUTO_REPLY
 
 
 def _says_only_away(reading: Reading) -> bool:
     """Its words say the sender is away, and give no news of the application."""
-    if reading.find(OOO_BODY) is None:
-        return False
-    return not any(reading.find(news) or reading.find_in_subject(news) for news in _STAGE_NEWS)
+    return reading.find(OOO_BODY) is not None and not _gives_news(reading)
+
+
+def _gives_news(reading: Reading) -> bool:
+    """Its words or its new subject move the application on."""
+    return any(reading.find(news) or reading.find_in_subject(news) for news in _STAGE_NEWS)
 
 
 def _kinds(messages: Iterable[Message], selves: frozenset[str]) -> list[tuple[Message, str, Kind]]:
@@ -344,4 +367,34 @@ def _away_in_words(reading: Reading) -> bool:
     kind = reading.kind
     automated = kind is Kind.AUTOMATED and reading.message.auto_submitted not in (None, "no")
     away_subject = kind in (Kind.HUMAN, Kind.AUTOMATED) and opens_with_away_marker(reading.subject)
-    return (automated or away_subject) and _says_only_away(reading)
+    if not (automated or away_subject) or not _says_only_away(reading):
+        return False
+    # "I'm out of the office next week, so before I go: could you send...":
+    # a person going away who asks or promises something is writing in person.
+    return kind is not Kind.HUMAN or not _asks_or_promises(reading)
+
+
+def _away_under_subject(message: Message, subject: str) -> bool:
+    """A person's message that `_away_in_words` makes an auto-reply by its subject and words."""
+    if not opens_with_away_marker(subject):
+        return False
+    body = normalize(message.body_text)
+    return _away_in_words(Reading(message, Kind.HUMAN, "", subject, body, ANCHORS.found(subject)))
+
+
+def _asks_or_promises(reading: Reading) -> bool:
+    """Whether a message asks the user something or promises her an answer."""
+    if any(reading.find(lexicon) for lexicon in _ASKS_AND_PROMISES):
+        return True
+    return asks_a_question(reading.own)
+
+
+def asks_a_question(own: str) -> bool:
+    """A real question in a message's own words: not small talk, not "any questions?"."""
+    if "?" not in own:
+        return False
+    return any(
+        SMALL_TALK_QUESTION.search(question.group()) is None
+        and QUESTIONS_WELCOME.search(question.group()) is None
+        for question in QUESTION.finditer(own)
+    )

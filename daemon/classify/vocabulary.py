@@ -174,17 +174,22 @@ OOO_SUBJECT = lexicon(
 
 OOO_BODY = lexicon(
     "office away vacation holiday leave absen congé abwesen urlaub büro vacaciones ausente "
-    "oficina limited access",
+    "oficina limited access travel haus erreichbar fuera",
     r"out of (?:the )?office",
     r"away from (?:the )?office",
     r"(?:i am|i'm|i will be|i'll be) (?:currently )?away",
+    r"(?:i am|i'm|i will be|i'll be) (?:currently )?travell?ing until",
     r"(?:on|currently on) (?:vacation|holiday|annual leave|leave|parental leave)",
     r"limited access to (?:my )?e-?mail",
-    r"je suis (?:actuellement )?(?:absente?|en congés?)",
+    r"limited e-?mail access",
+    r"je (?:suis|serai) (?:actuellement )?(?:absente?|en congés?)",
     r"absente? du bureau",
-    r"ich bin (?:derzeit |zurzeit |bis .{1,20})?(?:nicht im büro|abwesend|im urlaub)",
+    r"ich bin (?:derzeit |zurzeit |bis .{1,20})?im urlaub",
+    r"nicht im (?:büro|haus)",
+    r"nicht erreichbar",
     r"abwesend",
     r"estoy (?:fuera de la oficina|de vacaciones|ausente)",
+    r"estaré (?:fuera|de vacaciones|ausente)",
     r"fuera de la oficina",
 )
 
@@ -726,14 +731,28 @@ QUESTIONS_WELCOME = lexicon(
     r"(?:ante|para) cualquier (?:pregunta|duda|consulta)",
 )
 
-#: Words after a courtesy closing that open a second request in its sentence:
-#: "let me know if you have any questions, or if Tuesday works". Only searched
-#: in the rest of a closing's sentence, so it needs no anchors.
+#: Words after a courtesy closing that open a second clause in its sentence,
+#: maybe a request: "let me know if you have any questions, or if Tuesday
+#: works". Only searched in the rest of a closing's sentence, so it needs no
+#: anchors.
 ANOTHER_CLAUSE = re.compile(
     r"(?<![\w])(?:(?:or|and) (?:if|whether|when|which|what)|otherwise|or else"
     r"|(?:ou|et) (?:si|quand|quel(?:le)?s?)|sinon|autrement"
     r"|(?:oder|und) (?:ob|wann|welche[rs]?)|ansonsten|sonst"
     r"|(?:o|y) (?:si|cuándo|qué)|de lo contrario|si no)(?![\w])"
+)
+
+#: Words that make the clause after ANOTHER_CLAUSE a request of its own:
+#: whether a time suits, whether the user is still interested or available,
+#: a confirmation. Without them the clause is more courtesy: "or if you need
+#: anything else", "otherwise we'll talk on Tuesday", "si no nos vemos el martes".
+#: Only searched in that clause, so it needs no anchors.
+SECOND_REQUEST = re.compile(
+    r"(?<![\w])(?:works(?![\w])|work (?:for you|better)|suits? you|interested"
+    r"|(?:are|be|'re) available|availability|confirm"
+    r"|(?:vous|te) (?:convien|arrange)|intéress|disponible"
+    r"|passt|passen|interesse|interessiert|verfügbar|bestätig"
+    r"|(?:te|le|os) (?:va|viene|vendría) bien|interes(?:ad|a(?![\w])|ando)|confírm)"
 )
 
 #: A question mark closing a sentence, in any of the four languages.

@@ -108,6 +108,31 @@ def test_a_request_under_an_ooo_subject_waits_on_the_user() -> None:
 
 
 @pytest.mark.parametrize(
+    "request_",
+    [
+        "could you send me your portfolio and two references?",
+        "which of the two teams would you prefer to meet?",
+        "the hiring manager will get back to you with a date.",
+    ],
+)
+def test_a_person_going_away_who_asks_or_promises_writes_in_person(request_: str) -> None:
+    """Away words under "Out of office next week - ..." do not hide her ask or promise."""
+    ask = message(
+        "2026-11-18 09:00",
+        SAM,
+        body=f"Hi Alice,\n\nI'm out of the office next week, so before I go: {request_}"
+        + RECRUITER_SIGNATURE,
+        subject="Out of office next week - your application",
+    )
+    assert kinds(ask) == [Kind.HUMAN]
+    assert kinds(SOURCED, mine("2026-11-03 12:00", (SAM,), "Yes."), ask) == [
+        Kind.HUMAN,
+        Kind.SELF,
+        Kind.HUMAN,
+    ]
+
+
+@pytest.mark.parametrize(
     "subject",
     [
         "Application: Absence Management Specialist",
@@ -282,20 +307,59 @@ def test_a_vacation_responder_marked_bulk_is_an_auto_reply(precedence: str) -> N
     assert tracked(conversation)
 
 
-@pytest.mark.parametrize("list_unsubscribe", [False, True])
-def test_an_answer_marked_precedence_bulk_keeps_the_thread_out(list_unsubscribe: bool) -> None:
-    """Responders say Precedence: bulk; only List-Unsubscribe alone is a sourcing tool's."""
-    application = mine("2026-11-02 09:00", (CAREERS,), APPLICATION, subject=SUBJECT)
+def precedence_bulk_answer(body: str, *, list_unsubscribe: bool = False) -> Thread:
+    """Alice nudged Sam on 24 Nov; the answer came back marked Precedence: bulk."""
+    nudge = mine("2026-11-24 10:00", (SAM,), "Hi Sam, I wanted to follow up.", subject=SUBJECT)
     received = message(
-        "2026-11-02 09:01",
+        "2026-11-24 10:01",
         SAM,
-        body="Thank you for your message, we will read it shortly.",
+        body=body,
         subject="Re: " + SUBJECT,
         precedence="bulk",
         list_unsubscribe=list_unsubscribe,
     )
-    conversation = thread(application, answering(received, application))
-    assert kinds(*conversation.messages) == [Kind.SELF, Kind.BULK]
+    return applied(nudge, answering(received, nudge))
+
+
+@pytest.mark.parametrize(
+    ("words", "back_on"),
+    [
+        ("Thank you for your message, we will read it shortly.", None),
+        ("I am travelling until 7 December with limited email access.", date(2026, 12, 8)),
+        ("Je serai absente jusqu'au 7 décembre inclus.", date(2026, 12, 8)),
+        ("Ich bin bis einschließlich 7. Dezember nicht im Haus.", date(2026, 12, 8)),
+        ("Estaré de vacaciones hasta el 7 de diciembre.", date(2026, 12, 8)),
+    ],
+)
+def test_an_answer_marked_only_precedence_bulk_is_an_auto_reply(
+    words: str, back_on: date | None
+) -> None:
+    """Whatever a responder says, it neither answers the user nor makes the thread bulk."""
+    conversation = precedence_bulk_answer(words)
+    analysis = analyse(conversation, SELF, Overrides())
+    assert [r.kind for r in analysis.readings] == [Kind.SELF, Kind.SELF, Kind.AUTO_REPLY]
+    assert [absence.back_on for absence in analysis.absences] == ([back_on] if back_on else [])
+    assert not has_bulk(conversation.messages, SELF)
+    assert tracked(conversation)
+
+
+def test_news_marked_only_precedence_bulk_is_read() -> None:
+    """A rejection sent with Precedence: bulk ends the thread like any other."""
+    conversation = precedence_bulk_answer(
+        "Unfortunately we have decided to move forward with other candidates."
+    )
+    assert kinds(*conversation.messages)[-1] is Kind.HUMAN
+    decision = decide(conversation, RULES, NOW)
+    assert not decision.due
+    assert decision.classification.stage is Stage.REJECTED
+
+
+def test_an_answer_marked_precedence_bulk_and_list_unsubscribe_keeps_the_thread_out() -> None:
+    """Only List-Unsubscribe alone is a sourcing tool's; with Precedence: bulk it is bulk mail."""
+    conversation = precedence_bulk_answer(
+        "Thank you for your message, we will read it shortly.", list_unsubscribe=True
+    )
+    assert kinds(*conversation.messages)[-1] is Kind.BULK
     assert has_bulk(conversation.messages, SELF)
     assert not tracked(conversation)
 
@@ -313,6 +377,23 @@ def test_an_outreach_followed_by_the_recruiter_in_person_is_weighed() -> None:
         ),
     )
     assert Kind.BULK not in kinds(*conversation.messages)
+    assert not has_bulk(conversation.messages, SELF)
+    assert tracked(conversation)
+
+
+def test_a_recruiter_answering_her_own_outreach_through_a_sourcing_tool_is_tracked() -> None:
+    """Her outreach and her answer to the user both carry List-Unsubscribe."""
+    outreach = replace(SOURCED, subject=SUBJECT)
+    reply = mine("2026-11-03 12:00", (SAM,), "Hi Sam,\n\nYes, please find my CV attached.")
+    answer = message(
+        "2026-11-04 09:00",
+        SAM,
+        body="Thanks! I will get back to you next week." + RECRUITER_SIGNATURE,
+        subject="Re: " + SUBJECT,
+        list_unsubscribe=True,
+    )
+    conversation = thread(outreach, answering(reply, outreach), answering(answer, reply))
+    assert kinds(*conversation.messages) == [Kind.HUMAN, Kind.SELF, Kind.HUMAN]
     assert not has_bulk(conversation.messages, SELF)
     assert tracked(conversation)
 

@@ -166,10 +166,17 @@ def test_reads_a_weekday_with_its_date_and_a_month_before_its_day(
         ("Wir melden uns in ca. 8 Tagen.", "de"),
         ("Wir melden uns bald, z.B. bis zum 20. November.", "de"),
         ("Nous reviendrons vers vous bientôt, p. ex. d'ici le 20 novembre.", "fr"),
+        ("Nous reviendrons vers vous sous env. 8 jours.", "fr"),
+        ("Te contactaremos en aprox. 8 días.", "es"),
+        ("We'll get back to you soon. Mr. Smith will decide by 20 November.", "en"),
+        ("We'll be in touch. Dr. Patel, our CTO, will give feedback by 20 November.", "en"),
+        ("Nous reviendrons vers vous. M. Martin prendra sa décision d'ici le 20 novembre.", "fr"),
+        ("Wir melden uns. Prof. Weber trifft die Entscheidung bis zum 20. November.", "de"),
+        ("Te contactaremos. La Sra. Ruiz tomará una decisión antes del 20 de noviembre.", "es"),
     ],
 )
 def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str) -> None:
-    """The full stop of "i.e.", "approx.", "z.B." or "p. ex." is not the end of the sentence."""
+    """The full stop of "i.e.", "env.", "z.B." or "Dr." is not the end of a sentence."""
     assert _deadline(text, language) == date(2026, 11, 20)
 
 
@@ -193,6 +200,23 @@ def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str)
         ),
         (
             "Te contactaremos. Esperamos tener una respuesta antes del 18 de noviembre.",
+            "es",
+            date(2026, 11, 18),
+        ),
+        ("We'll be in touch. You will hear back from us by 18 November.", "en", date(2026, 11, 18)),
+        (
+            "We'll be in touch! We expect to decide by the end of next week.",
+            "en",
+            date(2026, 11, 20),
+        ),
+        (
+            "Nous reviendrons vers vous. Une décision sera prise d'ici le 18 novembre.",
+            "fr",
+            date(2026, 11, 18),
+        ),
+        ("Wir melden uns. Rückmeldung erhalten Sie bis 18.11.", "de", date(2026, 11, 18)),
+        (
+            "Te contactaremos. Tendrás noticias nuestras el 18 de noviembre.",
             "es",
             date(2026, 11, 18),
         ),
@@ -225,10 +249,49 @@ def test_reads_the_decision_date_in_the_sentence_after_the_promise(
             ),
             "en",
         ),
+        (
+            (
+                "We'll be in touch soon. "
+                "We hope to fill the role by 1 March, once the team has decided on the budget."
+            ),
+            "en",
+        ),
+        (
+            (
+                "We'll be in touch soon. "
+                "Updates to the job description will be published by 1 February."
+            ),
+            "en",
+        ),
+        (
+            (
+                "We'll get back to you soon. The successful candidate will need to answer "
+                "our security questionnaire before 1 March."
+            ),
+            "en",
+        ),
+        (
+            (
+                "Nous reviendrons vers vous. Le poste, dont la décision budgétaire a été prise, "
+                "est à pourvoir avant le 1er mars."
+            ),
+            "fr",
+        ),
+        (
+            "Wir melden uns bei Ihnen. Nach der Entscheidung beginnt die Stelle bis zum 1. März.",
+            "de",
+        ),
+        (
+            (
+                "Te contactaremos. Tras la decisión del comité, la incorporación será antes del "
+                "1 de marzo."
+            ),
+            "es",
+        ),
     ],
 )
 def test_dates_outside_the_promise_are_not_deadlines(text: str, language: str) -> None:
-    """A start date or a contract end in the same message is not when they will write."""
+    """A start date, a contract end or a date far from "decision" is not when they write."""
     assert _deadline(text, language) is None
 
 

@@ -175,6 +175,11 @@ POSITIVE: dict[str, list[str]] = {
         "Je suis absente du bureau jusqu'au 3 novembre.",
         "Ich bin derzeit nicht im Büro.",
         "Estoy fuera de la oficina.",
+        "I am travelling until 7 December with limited email access.",
+        "Je serai absent jusqu'au 7 décembre.",
+        "Ich bin bis einschließlich 7. Dezember nicht im Haus.",
+        "Ich bin diese Woche nicht erreichbar.",
+        "Estaré fuera hasta el 7 de diciembre.",
     ],
     "SUBJECT_RECRUITING": [
         "Your application to Acme",
@@ -352,6 +357,16 @@ def _ask(body: str) -> str | None:
         "¿Tienes alguna pregunta?",
         "Let me know if you have any questions or concerns.",
         "If you have any questions, please let me know and I'll be happy to help.",
+        "Let me know if you have any questions or if you need anything else.",
+        "Let me know if you have any questions or if anything else comes up.",
+        "Let me know if you have any questions or if there's anything else I can do.",
+        "Please let me know if you have any questions, otherwise we'll talk on Tuesday.",
+        "N'hésitez pas à me faire savoir si vous avez des questions ou si besoin.",
+        "Merci de me dire si vous avez des questions ou si vous avez besoin de quoi que ce soit.",
+        "Geben Sie mir Bescheid, falls Sie noch Fragen haben, ansonsten sehen wir uns am Dienstag.",
+        "Avísame si tienes alguna duda o si necesitas algo más.",
+        "Avísame si tienes alguna duda, si no nos vemos el martes.",
+        "Dime si tienes alguna pregunta, de lo contrario nos vemos el martes.",
     ],
 )
 def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
@@ -399,6 +414,30 @@ def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
             "a confirmation",
         ),
         ("Avísame si tienes alguna duda o si sigues interesada en el puesto.", "a confirmation"),
+        (
+            (
+                "Please let me know if you have any questions. "
+                "Otherwise, please confirm you are still interested."
+            ),
+            "a confirmation",
+        ),
+        (
+            "Let me know if you have any questions, or whether you are still interested.",
+            "a confirmation",
+        ),
+        (
+            "Let me know if you have any questions, and when you are available for a call.",
+            "a confirmation",
+        ),
+        (
+            "Faites-moi savoir si vous avez des questions, ou si le poste vous intéresse toujours.",
+            "a confirmation",
+        ),
+        (
+            "Geben Sie mir Bescheid, falls Sie Fragen haben, oder ob Sie noch Interesse haben.",
+            "a confirmation",
+        ),
+        ("Avísame si tienes alguna duda o si el martes te viene bien.", "a confirmation"),
     ],
 )
 def test_a_real_ask_next_to_a_courtesy_closing_stays_an_ask(body: str, what: str) -> None:
