@@ -320,13 +320,24 @@ def _thanks_for_a_meeting(reading: Reading) -> bool:
 def _nudged_after(case: _Case, spoke: Reading, first_written: datetime) -> bool:
     """Whether the user's first message after `spoke` was a nudge rather than an answer.
 
-    It was when `spoke` asked for nothing (no answer was owed) and the
-    message waited the silence window, as followup itself would have.
+    It was when `spoke` answered the user (she had written before it),
+    asked for nothing (no answer was owed), and the message waited the
+    silence window, as followup itself would have. A late answer to an
+    outreach the other side started is an answer.
     """
-    if asked_for(spoke) is not None:
+    if asked_for(spoke) is not None or not _wrote_before(case, spoke):
         return False
     window_end = add_business_days(spoke.message.date, case.silence, case.rules.calendar)
     return first_written >= window_end
+
+
+def _wrote_before(case: _Case, spoke: Reading) -> bool:
+    for reading in case.analysis.readings:
+        if reading is spoke:
+            return False
+        if reading.kind is Kind.SELF:
+            return True
+    return False
 
 
 def _kind(analysis: Analysis, classification: Classification, sent: int) -> FollowupKind:

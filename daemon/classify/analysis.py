@@ -30,9 +30,9 @@ from daemon.classify.vocabulary import (
     ASK_AVAILABILITY,
     ASK_CONFIRMATION,
     ASK_DOCUMENTS,
+    MORE_COURTESY,
     PROMISE,
     QUESTIONS_WELCOME,
-    SECOND_REQUEST,
 )
 from daemon.classify.wording import short_date
 from daemon.domain import Classification, Evidence, Overrides, Stage
@@ -150,9 +150,10 @@ def _courtesy_closing(
     """The one ask that only invites questions with `welcome`, if any.
 
     A second ask beside the closing ("..., otherwise please confirm") stays
-    a request, and so does the closing when its sentence goes on to one:
-    "let me know if you have any questions, or if Tuesday works". A sentence
-    that goes on with more courtesy ("or if you need anything else") does not.
+    a request, and so does the closing when its sentence goes on to another
+    clause: "let me know if you have any questions, or if Tuesday works". A
+    sentence that goes on with more courtesy ("or if you need anything
+    else") does not.
     """
     joined = [ask for ask in asks if _one_clause(text, ask, welcome)]
     if not joined:
@@ -163,7 +164,7 @@ def _courtesy_closing(
     sentence_end = _SENTENCE_MARK.search(text, end)
     rest = text[end : sentence_end.start() if sentence_end else len(text)]
     clause = ANOTHER_CLAUSE.search(rest)
-    return None if clause and SECOND_REQUEST.search(rest, clause.end()) else closing
+    return None if clause and not MORE_COURTESY.search(rest, clause.end()) else closing
 
 
 def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:

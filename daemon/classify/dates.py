@@ -123,11 +123,17 @@ _ABOUT_THE_ANSWER = re.compile(
     r"|decisi(?:ón|ones)|decidir|decidido|respuestas?|noticias|novedades)(?![\w])"
 )
 
-#: The most characters between such a word and its time frame: "decision
-#: by", "hear back from us by" and "Entscheidung erwarten wir bis" are about
-#: the answer; in "Updates to the job description will be published by" or
-#: "answer our security questionnaire before" the date is about something else.
-_ANSWER_REACH = 16
+#: The most characters between such a word and its time frame, which no
+#: comma separates: "decisions are expected to be made by", "hear back from
+#: us by" and "Entscheidung wird voraussichtlich bis" are about the answer.
+_ANSWER_REACH = 40
+#: Words between the two that make the date another thing's: "updates to
+#: the job description will be published by", "answer our security
+#: questionnaire before".
+_OTHER_THING = re.compile(
+    r"questionnaire|description|publi|start|contra|assignment|form\b|test|stelle|poste|puesto"
+    r"|vertrag|beginn|comienz|début"
+)
 
 #: A full stop ends a sentence, unless it follows a day before its month
 #: ("bis zum 5. März"); abbreviations and titles ("Dr. Patel"), matched
@@ -327,7 +333,7 @@ def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
     for word in _ABOUT_THE_ANSWER.finditer(sentence):
         for match in _TIMEFRAME.finditer(sentence, word.end()):
             gap = sentence[word.end() : match.start()]
-            if len(gap) > _ANSWER_REACH or "," in gap:
+            if len(gap) > _ANSWER_REACH or "," in gap or _OTHER_THING.search(gap):
                 break
             day = _timeframe(match, sent, language)
             if day is not None and day >= sent:

@@ -20,7 +20,6 @@ from daemon.classify.vocabulary import (
     OOO_BODY,
     OOO_SUBJECT,
     OTHER_INTERVIEWED,
-    PROMISE,
     QUESTION,
     QUESTIONS_WELCOME,
     REJECTION,
@@ -46,8 +45,9 @@ _OOO_OPENING = re.compile(r"\s*(?:\[[^\]]{0,60}\]\s*)*" + OOO_SUBJECT.pattern)
 _OOO_LABEL = re.compile(_OOO_OPENING.pattern + r"\s*:")
 #: News that moves an application on, which no away wording beside it may hide.
 _STAGE_NEWS = (REJECTION, CLOSED, OFFER, OTHER_INTERVIEWED, INTERVIEW_INVITE)
-#: What a person going away may still write to the user before leaving.
-_ASKS_AND_PROMISES = (ASK_AVAILABILITY, ASK_DOCUMENTS, ASK_CONFIRMATION, PROMISE)
+#: What a person going away may still ask of the user before leaving. A
+#: promise is no sign: responders say "I will get back to you when I return".
+_ASKS = (ASK_AVAILABILITY, ASK_DOCUMENTS, ASK_CONFIRMATION)
 
 
 class Kind(enum.Enum):
@@ -370,8 +370,8 @@ def _away_in_words(reading: Reading) -> bool:
     if not (automated or away_subject) or not _says_only_away(reading):
         return False
     # "I'm out of the office next week, so before I go: could you send...":
-    # a person going away who asks or promises something is writing in person.
-    return kind is not Kind.HUMAN or not _asks_or_promises(reading)
+    # a person going away who asks something is writing in person.
+    return kind is not Kind.HUMAN or not _asks_something(reading)
 
 
 def _away_under_subject(message: Message, subject: str) -> bool:
@@ -382,9 +382,9 @@ def _away_under_subject(message: Message, subject: str) -> bool:
     return _away_in_words(Reading(message, Kind.HUMAN, "", subject, body, ANCHORS.found(subject)))
 
 
-def _asks_or_promises(reading: Reading) -> bool:
-    """Whether a message asks the user something or promises her an answer."""
-    if any(reading.find(lexicon) for lexicon in _ASKS_AND_PROMISES):
+def _asks_something(reading: Reading) -> bool:
+    """Whether a message asks the user something."""
+    if any(reading.find(lexicon) for lexicon in _ASKS):
         return True
     return asks_a_question(reading.own)
 

@@ -742,17 +742,18 @@ ANOTHER_CLAUSE = re.compile(
     r"|(?:o|y) (?:si|cuándo|qué)|de lo contrario|si no)(?![\w])"
 )
 
-#: Words that make the clause after ANOTHER_CLAUSE a request of its own:
-#: whether a time suits, whether the user is still interested or available,
-#: a confirmation. Without them the clause is more courtesy: "or if you need
-#: anything else", "otherwise we'll talk on Tuesday", "si no nos vemos el martes".
-#: Only searched in that clause, so it needs no anchors.
-SECOND_REQUEST = re.compile(
-    r"(?<![\w])(?:works(?![\w])|work (?:for you|better)|suits? you|interested"
-    r"|(?:are|be|'re) available|availability|confirm"
-    r"|(?:vous|te) (?:convien|arrange)|intéress|disponible"
-    r"|passt|passen|interesse|interessiert|verfügbar|bestätig"
-    r"|(?:te|le|os) (?:va|viene|vendría) bien|interes(?:ad|a(?![\w])|ando)|confírm)"
+#: What makes the clause after ANOTHER_CLAUSE more courtesy rather than a
+#: request of its own: "or if you need anything else", "otherwise we'll
+#: talk on Tuesday", "si no nos vemos el martes". Any other clause ("or
+#: when you could start", "ou si vous souhaitez poursuivre") is a request:
+#: reading a request as courtesy would send a nudge to someone waiting on
+#: the user. Only searched in that clause, so it needs no anchors.
+MORE_COURTESY = re.compile(
+    r"(?<![\w])(?:anything(?: else)?|(?:can|could) help|(?:we'll|we will|i'll|i will) "
+    r"(?:talk|speak|see)|see you|talk soon|speak soon"
+    r"|besoin|quoi que ce soit|(?:je vous|on se) (?:dis|retrouve|voit)|à (?:bientôt|très vite)"
+    r"|freue (?:mich|ich)|sehen (?:wir uns|uns)|hören (?:wir uns|uns)|bis (?:dann|bald)"
+    r"|algo(?: más)?|nos vemos|hablamos)(?![\w])"
 )
 
 #: A question mark closing a sentence, in any of the four languages.

@@ -112,11 +112,10 @@ def test_a_request_under_an_ooo_subject_waits_on_the_user() -> None:
     [
         "could you send me your portfolio and two references?",
         "which of the two teams would you prefer to meet?",
-        "the hiring manager will get back to you with a date.",
     ],
 )
-def test_a_person_going_away_who_asks_or_promises_writes_in_person(request_: str) -> None:
-    """Away words under "Out of office next week - ..." do not hide her ask or promise."""
+def test_a_person_going_away_who_asks_writes_in_person(request_: str) -> None:
+    """Away words under "Out of office next week - ..." do not hide her request."""
     ask = message(
         "2026-11-18 09:00",
         SAM,
@@ -130,6 +129,30 @@ def test_a_person_going_away_who_asks_or_promises_writes_in_person(request_: str
         Kind.SELF,
         Kind.HUMAN,
     ]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Out of Office AutoReply: Re: Application: Data Engineer",
+            (
+                "I am out of the office until 14 December with limited access to email. "
+                "I will get back to you when I return."
+            ),
+        ),
+        (
+            "Absente jusqu'au 14 décembre",
+            "Je suis absente du bureau jusqu'au 14 décembre. Je reviendrai vers vous à mon retour.",
+        ),
+    ],
+)
+def test_an_away_reply_promising_an_answer_on_return_is_an_auto_reply(
+    subject: str, body: str
+) -> None:
+    """Responders promise to answer on return: that is no person writing."""
+    away = message("2026-11-24 10:05", SAM, body=body, subject=subject)
+    assert kinds(away) == [Kind.AUTO_REPLY]
 
 
 @pytest.mark.parametrize(

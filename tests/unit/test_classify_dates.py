@@ -216,6 +216,26 @@ def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str)
         ),
         ("Wir melden uns. Rückmeldung erhalten Sie bis 18.11.", "de", date(2026, 11, 18)),
         (
+            "We'll be in touch. Decisions are expected to be made by 18 November.",
+            "en",
+            date(2026, 11, 18),
+        ),
+        (
+            "Nous reviendrons vers vous. La décision finale sera communiquée d'ici le 18 novembre.",
+            "fr",
+            date(2026, 11, 18),
+        ),
+        (
+            "Wir melden uns. Eine Entscheidung wird voraussichtlich bis zum 18. November fallen.",
+            "de",
+            date(2026, 11, 18),
+        ),
+        (
+            "Te contactaremos. La decisión final se tomará antes del 18 de noviembre.",
+            "es",
+            date(2026, 11, 18),
+        ),
+        (
             "Te contactaremos. Tendrás noticias nuestras el 18 de noviembre.",
             "es",
             date(2026, 11, 18),

@@ -438,6 +438,23 @@ def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
             "a confirmation",
         ),
         ("Avísame si tienes alguna duda o si el martes te viene bien.", "a confirmation"),
+        ("Let me know if you have any questions, and when you could start.", "a confirmation"),
+        (
+            (
+                "Let me know if you have any questions, or if you'd like to schedule a call with "
+                "the hiring manager."
+            ),
+            "a confirmation",
+        ),
+        (
+            "Faites-moi savoir si vous avez des questions ou si vous souhaitez poursuivre.",
+            "a confirmation",
+        ),
+        (
+            "Geben Sie mir Bescheid, falls Sie Fragen haben, oder wann Sie anfangen könnten.",
+            "a confirmation",
+        ),
+        ("Avísame si tienes alguna duda o si quieres seguir adelante.", "a confirmation"),
     ],
 )
 def test_a_real_ask_next_to_a_courtesy_closing_stays_an_ask(body: str, what: str) -> None:

@@ -361,6 +361,31 @@ def test_a_thank_you_for_an_interview_known_only_from_the_mail_is_the_original()
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
 
 
+def test_a_late_answer_to_an_outreach_is_not_a_follow_up() -> None:
+    """The other side started the conversation: the user's late first reply answers it."""
+    outreach = message(
+        "2026-11-02 10:00",
+        SAM,
+        body="Hi Alice,\n\nI came across your profile and think you would be a great fit for "
+        "our Data Engineer role." + RECRUITER_SIGNATURE,
+        subject="Data Engineer role at Acme",
+    )
+    answer = mine(
+        "2026-11-16 10:00",
+        (SAM,),
+        "Hi Sam,\n\nThank you, I am interested in the role. My CV is attached.\n\nAlice",
+        subject="Re: Data Engineer role at Acme",
+    )
+    nudge = mine(
+        "2026-11-24 10:00",
+        (SAM,),
+        "Hi Sam,\n\nI wanted to follow up on my message.\n\nAlice",
+        subject="Re: Data Engineer role at Acme",
+    )
+    d = decide(thread(outreach, answer, nudge), RULES, at("2026-12-03 10:00"))
+    assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
+
+
 def test_thanks_for_taking_the_time_to_speak_is_a_thank_you_note() -> None:
     """'Thank you for taking the time to speak with me' names the meeting."""
     thanks = mine(
