@@ -54,7 +54,7 @@ from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
 from daemon.classify.stage import as_of, detect_stage
 from daemon.classify.text import first_name
-from daemon.classify.vocabulary import SELF_THANKS_INTERVIEW
+from daemon.classify.vocabulary import APPLICATION_RECEIVED, SELF_THANKS_INTERVIEW
 from daemon.classify.wording import describe_participant, short_date, who
 from daemon.domain import (
     FOLLOWUP_STAGES,
@@ -320,12 +320,14 @@ def _thanks_for_a_meeting(reading: Reading) -> bool:
 def _nudged_after(case: _Case, spoke: Reading, first_written: datetime) -> bool:
     """Whether the user's first message after `spoke` was a nudge rather than an answer.
 
-    It was when `spoke` answered the user (she had written before it),
-    asked for nothing (no answer was owed), and the message waited the
-    silence window, as followup itself would have. A late answer to an
-    outreach the other side started is an answer.
+    It was when `spoke` answered the user (she had written before it, or it
+    acknowledges her application), asked for nothing (no answer was owed),
+    and the message waited the silence window, as followup itself would
+    have. A late answer to an outreach the other side started is an answer.
     """
-    if asked_for(spoke) is not None or not _wrote_before(case, spoke):
+    if asked_for(spoke) is not None:
+        return False
+    if not _wrote_before(case, spoke) and spoke.find(APPLICATION_RECEIVED) is None:
         return False
     window_end = add_business_days(spoke.message.date, case.silence, case.rules.calendar)
     return first_written >= window_end

@@ -164,7 +164,10 @@ def _courtesy_closing(
     sentence_end = _SENTENCE_MARK.search(text, end)
     rest = text[end : sentence_end.start() if sentence_end else len(text)]
     clause = ANOTHER_CLAUSE.search(rest)
-    return None if clause and not MORE_COURTESY.search(rest, clause.end()) else closing
+    if clause is None:
+        return closing
+    more = rest[clause.end() :]
+    return closing if MORE_COURTESY.search(more) or PROMISE.search(more) else None
 
 
 def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:

@@ -124,15 +124,22 @@ _ABOUT_THE_ANSWER = re.compile(
 )
 
 #: The most characters between such a word and its time frame, which no
-#: comma separates: "decisions are expected to be made by", "hear back from
-#: us by" and "Entscheidung wird voraussichtlich bis" are about the answer.
-_ANSWER_REACH = 40
+#: comma separates. A word about the decision carries far: "decisions are
+#: expected to be made by", "Entscheidung wird voraussichtlich bis". A word
+#: that may be about anything ("update", "answers") only right before it:
+#: "an update by Friday", not "an update on the reorganisation by 1 March".
+_DECISION_REACH = 48
+_ANSWER_REACH = 16
+_ABOUT_THE_DECISION = re.compile(
+    r"decisi|decid|décisi|décid|feedback|hear|retour|entscheid|rückmeld|bescheid"
+)
 #: Words between the two that make the date another thing's: "updates to
-#: the job description will be published by", "answer our security
-#: questionnaire before".
+#: the job description will be published by", "send your answers to the
+#: case study by".
 _OTHER_THING = re.compile(
-    r"questionnaire|description|publi|start|contra|assignment|form\b|test|stelle|poste|puesto"
-    r"|vertrag|beginn|comienz|début"
+    r"(?<![\w])(?:questionnaire|description|publi\w*|start\w*|contra\w*|assignment|form|tests?"
+    r"|case study|étude de cas|fallstudie|caso práctico|stelle|poste|puesto|vertrag|beginn\w*"
+    r"|comienz\w*|début|reorgani\w*|réorgani\w*)(?![\w])"
 )
 
 #: A full stop ends a sentence, unless it follows a day before its month
@@ -331,9 +338,11 @@ def _sentence_end(text: str, start: int) -> int:
 def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
     """The first time frame that closely follows a word about their answer."""
     for word in _ABOUT_THE_ANSWER.finditer(sentence):
+        decision = _ABOUT_THE_DECISION.match(word.group()) is not None
+        reach = _DECISION_REACH if decision else _ANSWER_REACH
         for match in _TIMEFRAME.finditer(sentence, word.end()):
             gap = sentence[word.end() : match.start()]
-            if len(gap) > _ANSWER_REACH or "," in gap or _OTHER_THING.search(gap):
+            if len(gap) > reach or "," in gap or _OTHER_THING.search(gap):
                 break
             day = _timeframe(match, sent, language)
             if day is not None and day >= sent:

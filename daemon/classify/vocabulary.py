@@ -164,6 +164,8 @@ OOO_SUBJECT = lexicon(
     r"absence",
     r"en congés?",
     r"abwesenheit(?:snotiz|smeldung)?",
+    r"abwesend",
+    r"away until",
     r"automatische antwort",
     r"nicht im büro",
     r"respuesta automática",
@@ -671,7 +673,7 @@ ASK_AVAILABILITY = lexicon(
 ASK_DOCUMENTS = lexicon(
     "send share provide forward fill complete upload sign return need require transmet "
     "envoy fourn compl rempl retourn sign schick send füll übermittel unterschreib nachreich "
-    "reich envi mand compart rellen complet firm adjunt favor",
+    "reich envi mand compart rellen complet firm adjunt favor salar gehalt",
     r"(?:could|can|would) you (?:please |kindly )?(?:send|share|provide|forward|fill|complete|"
     r"upload|sign|return)",
     r"please (?:send|share|provide|forward|fill|complete|upload|sign|return)",
@@ -685,6 +687,8 @@ ASK_DOCUMENTS = lexicon(
     r"(?:podrías|podría|puedes|puede) (?:enviarnos|enviarme|mandarnos|mandarme|compartir|"
     r"rellenar|completar|firmar)",
     r"por favor,? (?:envía|envíe|envíanos|envíenos|rellena|completa|firma|adjunta)",
+    r"(?:your|vos|ihre|tus|sus) (?:salary expectations|prétentions salariales"
+    r"|gehaltsvorstellungen?|expectativas salariales|pretensiones salariales)",
     r"te agradecería que (?:nos |me )?(?:enviaras|mandaras)",
 )
 
@@ -744,12 +748,16 @@ ANOTHER_CLAUSE = re.compile(
 
 #: What makes the clause after ANOTHER_CLAUSE more courtesy rather than a
 #: request of its own: "or if you need anything else", "otherwise we'll
-#: talk on Tuesday", "si no nos vemos el martes". Any other clause ("or
+#: talk on Tuesday", "si no nos vemos el martes"; a promise there ("sinon
+#: nous reviendrons vers vous") is courtesy too. Any other clause ("or
 #: when you could start", "ou si vous souhaitez poursuivre") is a request:
 #: reading a request as courtesy would send a nudge to someone waiting on
 #: the user. Only searched in that clause, so it needs no anchors.
 MORE_COURTESY = re.compile(
-    r"(?<![\w])(?:anything(?: else)?|(?:can|could) help|(?:we'll|we will|i'll|i will) "
+    r"(?<![\w])(?:anything(?: else)?|(?:can|could) help|(?:more|further) (?:information|details)"
+    r"|further assistance|of (?:further )?(?:help|assistance)|unclear"
+    r"|(?:plus|d'autres) d'informations?|weitere informationen|más información"
+    r"|(?:we'll|we will|i'll|i will) "
     r"(?:talk|speak|see)|see you|talk soon|speak soon"
     r"|besoin|quoi que ce soit|(?:je vous|on se) (?:dis|retrouve|voit)|à (?:bientôt|très vite)"
     r"|freue (?:mich|ich)|sehen (?:wir uns|uns)|hören (?:wir uns|uns)|bis (?:dann|bald)"

@@ -240,6 +240,21 @@ def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str)
             "es",
             date(2026, 11, 18),
         ),
+        (
+            "We'll be in touch. We will make a decision and inform you by 18 November.",
+            "en",
+            date(2026, 11, 18),
+        ),
+        (
+            "Wir melden uns. Eine Entscheidung nach den Vorstellungsgesprächen gibt es bis 18.11.",
+            "de",
+            date(2026, 11, 18),
+        ),
+        (
+            "We'll be in touch. You will hear from us at the latest by 18 November.",
+            "en",
+            date(2026, 11, 18),
+        ),
     ],
 )
 def test_reads_the_decision_date_in_the_sentence_after_the_promise(
@@ -308,6 +323,11 @@ def test_reads_the_decision_date_in_the_sentence_after_the_promise(
             ),
             "es",
         ),
+        (
+            "We'll get back to you. We will share an update on the team reorganisation by 1 March.",
+            "en",
+        ),
+        ("We'll be in touch. Please send your answers to the case study by 1 March.", "en"),
     ],
 )
 def test_dates_outside_the_promise_are_not_deadlines(text: str, language: str) -> None:

@@ -12,6 +12,8 @@ from tests.corpus.factory import ALICE, APPLICATION, RECRUITER_SIGNATURE, SAM, m
 POSITIVE: dict[str, list[str]] = {
     "OOO_SUBJECT": [
         "Out of Office: Re: Interview",
+        "Away until 14 December",
+        "Abwesend bis 14.12.",
         "Automatic reply: Data Engineer",
         "Réponse automatique : Candidature",
         "Abwesenheitsnotiz: Ihre Bewerbung",
@@ -119,6 +121,8 @@ POSITIVE: dict[str, list[str]] = {
     ],
     "ASK_DOCUMENTS": [
         "Could you please send us a copy of your diploma?",
+        "Please tell us your salary expectations.",
+        "Sinon, merci de m'indiquer vos prétentions salariales.",
         "Merci de nous transmettre votre pièce d'identité.",
         "Könnten Sie uns bitte Ihre Zeugnisse schicken?",
         "¿Podrías enviarnos tu DNI?",
@@ -367,6 +371,11 @@ def _ask(body: str) -> str | None:
         "Avísame si tienes alguna duda o si necesitas algo más.",
         "Avísame si tienes alguna duda, si no nos vemos el martes.",
         "Dime si tienes alguna pregunta, de lo contrario nos vemos el martes.",
+        "Let me know if you have any questions, otherwise we'll be in touch next week.",
+        "Dites-moi si vous avez des questions, sinon nous reviendrons vers vous lundi.",
+        "Avísame si tienes alguna duda o si quieres más información sobre el equipo.",
+        "Let me know if you have any questions or if I can be of further assistance.",
+        "Geben Sie mir Bescheid, wenn Sie Fragen haben oder weitere Informationen benötigen.",
     ],
 )
 def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:

@@ -386,6 +386,21 @@ def test_a_late_answer_to_an_outreach_is_not_a_follow_up() -> None:
     assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
 
 
+def test_nudges_after_an_acknowledgement_of_a_web_application_count() -> None:
+    """The thread opens with 'thanks for applying': her late first message is a nudge."""
+    ack = message(
+        "2026-11-02 10:00",
+        SAM,
+        body="Hi Alice,\n\nThanks for applying through our careers site. We have received your "
+        "application." + RECRUITER_SIGNATURE,
+        subject="Your application: Data Engineer",
+    )
+    first = mine("2026-11-12 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    again = mine("2026-11-20 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    d = decide(thread(ack, first, again), RULES, at("2026-12-30 10:00"))
+    assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
+
+
 def test_thanks_for_taking_the_time_to_speak_is_a_thank_you_note() -> None:
     """'Thank you for taking the time to speak with me' names the meeting."""
     thanks = mine(
