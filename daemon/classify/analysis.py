@@ -31,8 +31,10 @@ from daemon.classify.vocabulary import (
     ASK_CONFIRMATION,
     ASK_DOCUMENTS,
     MORE_COURTESY,
+    OTHERWISE,
     PROMISE,
     QUESTIONS_WELCOME,
+    REQUEST_VERB,
 )
 from daemon.classify.wording import short_date
 from daemon.domain import Classification, Evidence, Overrides, Stage
@@ -127,7 +129,7 @@ def asked_for(reading: Reading) -> str | None:
 #: The most characters between an ask and an invitation to ask questions that
 #: still make one closing: "if you have any questions, please let me know".
 _COURTESY_GAP = 12
-_SENTENCE_MARK = re.compile(r"[.!?]")
+_SENTENCE_MARK = re.compile(r"[.!?;:]")
 
 
 def _asks_for_confirmation(reading: Reading) -> bool:
@@ -167,7 +169,10 @@ def _courtesy_closing(
     if clause is None:
         return closing
     more = rest[clause.end() :]
-    return closing if MORE_COURTESY.search(more) or PROMISE.search(more) else None
+    if REQUEST_VERB.search(more):
+        return None
+    polite_promise = OTHERWISE.fullmatch(clause.group()) and PROMISE.search(more)
+    return closing if MORE_COURTESY.search(more) or polite_promise else None
 
 
 def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:

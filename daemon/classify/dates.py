@@ -124,15 +124,15 @@ _ABOUT_THE_ANSWER = re.compile(
 )
 
 #: The most characters between such a word and its time frame, which no
-#: comma separates. A word about the decision carries far: "decisions are
-#: expected to be made by", "Entscheidung wird voraussichtlich bis". A word
-#: that may be about anything ("update", "answers") only right before it:
-#: "an update by Friday", not "an update on the reorganisation by 1 March".
+#: comma separates. A word about the decision or the answer carries far:
+#: "decisions are expected to be made by", "an answer from the hiring team
+#: by". A word that may be about anything ("update", "answers") only right
+#: before it: "an update by Friday", not "an update on the reorganisation
+#: by 1 March".
 _DECISION_REACH = 48
 _ANSWER_REACH = 16
-_ABOUT_THE_DECISION = re.compile(
-    r"decisi|decid|décisi|décid|feedback|hear|retour|entscheid|rückmeld|bescheid"
-)
+#: The words that may be about anything, and so only reach right before it.
+_VAGUE_WORDS = frozenset({"update", "updates", "answers", "réponses", "respuestas", "nachrichten"})
 #: Words between the two that make the date another thing's: "updates to
 #: the job description will be published by", "send your answers to the
 #: case study by".
@@ -338,8 +338,7 @@ def _sentence_end(text: str, start: int) -> int:
 def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
     """The first time frame that closely follows a word about their answer."""
     for word in _ABOUT_THE_ANSWER.finditer(sentence):
-        decision = _ABOUT_THE_DECISION.match(word.group()) is not None
-        reach = _DECISION_REACH if decision else _ANSWER_REACH
+        reach = _ANSWER_REACH if word.group() in _VAGUE_WORDS else _DECISION_REACH
         for match in _TIMEFRAME.finditer(sentence, word.end()):
             gap = sentence[word.end() : match.start()]
             if len(gap) > reach or "," in gap or _OTHER_THING.search(gap):

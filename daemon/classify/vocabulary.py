@@ -687,8 +687,11 @@ ASK_DOCUMENTS = lexicon(
     r"(?:podrías|podría|puedes|puede) (?:enviarnos|enviarme|mandarnos|mandarme|compartir|"
     r"rellenar|completar|firmar)",
     r"por favor,? (?:envía|envíe|envíanos|envíenos|rellena|completa|firma|adjunta)",
-    r"(?:your|vos|ihre|tus|sus) (?:salary expectations|prétentions salariales"
-    r"|gehaltsvorstellungen?|expectativas salariales|pretensiones salariales)",
+    r"(?:what are|tell (?:me|us)|let (?:me|us) know|share|send) your salary expectations",
+    r"(?:quelles sont|indiquer|communiquer|transmettre) vos prétentions salariales",
+    r"ihre gehaltsvorstellungen?\s(?:mitteilen|nennen|zukommen)",
+    r"(?:cuáles son|indicarnos|indícanos|compartir) (?:tus|sus) (?:expectativas|pretensiones) "
+    r"salariales",
     r"te agradecería que (?:nos |me )?(?:enviaras|mandaras)",
 )
 
@@ -746,23 +749,34 @@ ANOTHER_CLAUSE = re.compile(
     r"|(?:o|y) (?:si|cuándo|qué)|de lo contrario|si no)(?![\w])"
 )
 
+#: A clause after ANOTHER_CLAUSE that asks the user to do something: "and
+#: whether you could give me more details", "et si vous pouvez me donner",
+#: "und ob Sie uns ... geben können". It is a request whatever else it says.
+REQUEST_VERB = re.compile(
+    r"(?<![\w])(?:(?:you|vous|sie|tú|usted) (?:could|can|would|pouvez|pourriez|können|könnten"
+    r"|puedes|podrías|podría)|could you|can you|would you|pourriez-vous|pouvez-vous"
+    r"|give me|send (?:me|us)|provide|donner|envoyer|geben|schicken|enviar|mandar|share)(?![\w])"
+)
+
 #: What makes the clause after ANOTHER_CLAUSE more courtesy rather than a
-#: request of its own: "or if you need anything else", "otherwise we'll
-#: talk on Tuesday", "si no nos vemos el martes"; a promise there ("sinon
-#: nous reviendrons vers vous") is courtesy too. Any other clause ("or
+#: request of its own: "or if you need anything else", "or if I can be of
+#: further assistance", "si no nos vemos el martes". Any other clause ("or
 #: when you could start", "ou si vous souhaitez poursuivre") is a request:
 #: reading a request as courtesy would send a nudge to someone waiting on
 #: the user. Only searched in that clause, so it needs no anchors.
 MORE_COURTESY = re.compile(
-    r"(?<![\w])(?:anything(?: else)?|(?:can|could) help|(?:more|further) (?:information|details)"
-    r"|further assistance|of (?:further )?(?:help|assistance)|unclear"
-    r"|(?:plus|d'autres) d'informations?|weitere informationen|más información"
-    r"|(?:we'll|we will|i'll|i will) "
-    r"(?:talk|speak|see)|see you|talk soon|speak soon"
+    r"(?<![\w])(?:anything(?: else)?|(?:can|could) help|(?:like|need|want) (?:more|further) "
+    r"(?:information|details)|further assistance|of (?:further )?(?:help|assistance)|unclear"
+    r"|(?:souhaitez|voulez|désirez) (?:plus d'|d'autres )informations?"
+    r"|weitere informationen (?:benötigen|wünschen|brauchen)|(?:quieres|quiere|necesitas) más "
+    r"información|see you|talk soon|speak soon|(?:we'll|we will|i'll|i will) (?:talk|speak|see)"
     r"|besoin|quoi que ce soit|(?:je vous|on se) (?:dis|retrouve|voit)|à (?:bientôt|très vite)"
     r"|freue (?:mich|ich)|sehen (?:wir uns|uns)|hören (?:wir uns|uns)|bis (?:dann|bald)"
     r"|algo(?: más)?|nos vemos|hablamos)(?![\w])"
 )
+#: "Otherwise" words, after which a promise closes politely: "otherwise
+#: we'll be in touch next week", "sinon nous reviendrons vers vous".
+OTHERWISE = re.compile(r"otherwise|or else|sinon|autrement|ansonsten|sonst|de lo contrario|si no")
 
 #: A question mark closing a sentence, in any of the four languages.
 QUESTION = re.compile(r"[^.!?\n]{8,}\?")
@@ -792,7 +806,9 @@ PROMISE = lexicon(
     r"ferons un retour|ferai un retour|répondrons|donnerons des nouvelles)",
     r"vous aurez (?:un retour|une réponse|de nos nouvelles)",
     r"(?:melden|melde) (?:uns|mich)",
+    r"(?:melden wir uns|melde ich mich)",
     r"(?:wir|ich) werden (?:uns|mich) [^.?!]{0,60}melden",
+    r"werden (?:wir uns|ich mich) [^.?!]{0,60}melden",
     r"sie hören von (?:uns|mir)",
     r"(?:wir|ich) (?:geben|gebe) ihnen [^.?!]{0,40}(?:bescheid|rückmeldung)",
     r"(?:nos|me) pondremos en contacto|me pondré en contacto",

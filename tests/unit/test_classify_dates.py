@@ -251,6 +251,16 @@ def test_abbreviations_do_not_end_the_promise_sentence(text: str, language: str)
             date(2026, 11, 18),
         ),
         (
+            "We'll be in touch. You will get an answer from the hiring team by 18 November.",
+            "en",
+            date(2026, 11, 18),
+        ),
+        (
+            "Te contactaremos. Tendrás una respuesta por nuestra parte antes del 18 de noviembre.",
+            "es",
+            date(2026, 11, 18),
+        ),
+        (
             "We'll be in touch. You will hear from us at the latest by 18 November.",
             "en",
             date(2026, 11, 18),

@@ -376,6 +376,9 @@ def _ask(body: str) -> str | None:
         "Avísame si tienes alguna duda o si quieres más información sobre el equipo.",
         "Let me know if you have any questions or if I can be of further assistance.",
         "Geben Sie mir Bescheid, wenn Sie Fragen haben oder weitere Informationen benötigen.",
+        "Geben Sie mir Bescheid, falls Sie Fragen haben, ansonsten melden wir uns nächste Woche.",
+        "Thanks for sharing your salary expectations, we will get back to you next week.",
+        "Merci pour vos prétentions salariales, nous reviendrons vers vous.",
     ],
 )
 def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
@@ -464,6 +467,34 @@ def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
             "a confirmation",
         ),
         ("Avísame si tienes alguna duda o si quieres seguir adelante.", "a confirmation"),
+        (
+            (
+                "Let me know if you have any questions, and whether you could give me more details "
+                "on your notice period."
+            ),
+            "a confirmation",
+        ),
+        (
+            (
+                "Let me know if you have any questions, and whether you'd be open to a second "
+                "interview; I'll get back to you with times."
+            ),
+            "a confirmation",
+        ),
+        (
+            (
+                "Merci de me dire si vous avez des questions, et si vous pouvez me donner plus "
+                "d'informations sur votre préavis."
+            ),
+            "a confirmation",
+        ),
+        (
+            (
+                "Geben Sie mir Bescheid, falls Sie Fragen haben, und ob Sie uns weitere "
+                "Informationen zu Ihrer Kündigungsfrist geben können."
+            ),
+            "a confirmation",
+        ),
     ],
 )
 def test_a_real_ask_next_to_a_courtesy_closing_stays_an_ask(body: str, what: str) -> None:
