@@ -688,9 +688,9 @@ ASK_DOCUMENTS = lexicon(
     r"rellenar|completar|firmar)",
     r"por favor,? (?:envía|envíe|envíanos|envíenos|rellena|completa|firma|adjunta)",
     r"(?:what are|tell (?:me|us)|let (?:me|us) know|share|send) your salary expectations",
-    r"(?:quelles sont|indiquer|communiquer|transmettre) vos prétentions salariales",
+    r"(?:quelles sont|indiquer|communiquer|transmettre|envoyer) vos prétentions salariales",
     r"ihre gehaltsvorstellungen?\s(?:mitteilen|nennen|zukommen)",
-    r"(?:cuáles son|indicarnos|indícanos|compartir) (?:tus|sus) (?:expectativas|pretensiones) "
+    r"(?:cuáles son|indícanos|envíanos|compártenos) (?:tus|sus) (?:expectativas|pretensiones) "
     r"salariales",
     r"te agradecería que (?:nos |me )?(?:enviaras|mandaras)",
 )
@@ -753,7 +753,7 @@ ANOTHER_CLAUSE = re.compile(
 #: whether you could give me more details", "et si vous pouvez me donner",
 #: "und ob Sie uns ... geben können". It is a request whatever else it says.
 REQUEST_VERB = re.compile(
-    r"(?<![\w])(?:(?:you|vous|sie|tú|usted) (?:could|can|would|pouvez|pourriez|können|könnten"
+    r"(?<![\w])(?:(?:you|vous|sie|tú|usted) (?:could|can|pouvez|pourriez|können|könnten"
     r"|puedes|podrías|podría)|could you|can you|would you|pourriez-vous|pouvez-vous"
     r"|give me|send (?:me|us)|provide|donner|envoyer|geben|schicken|enviar|mandar|share)(?![\w])"
 )

@@ -123,6 +123,7 @@ POSITIVE: dict[str, list[str]] = {
         "Could you please send us a copy of your diploma?",
         "Please tell us your salary expectations.",
         "Sinon, merci de m'indiquer vos prétentions salariales.",
+        "Sinon, merci de m'envoyer vos prétentions salariales.",
         "Merci de nous transmettre votre pièce d'identité.",
         "Könnten Sie uns bitte Ihre Zeugnisse schicken?",
         "¿Podrías enviarnos tu DNI?",
@@ -379,6 +380,8 @@ def _ask(body: str) -> str | None:
         "Geben Sie mir Bescheid, falls Sie Fragen haben, ansonsten melden wir uns nächste Woche.",
         "Thanks for sharing your salary expectations, we will get back to you next week.",
         "Merci pour vos prétentions salariales, nous reviendrons vers vous.",
+        "Gracias por indicarnos tus expectativas salariales. Te contactaremos pronto.",
+        "Let me know if you have any questions, or if you would like more information.",
     ],
 )
 def test_an_invitation_to_ask_questions_asks_for_nothing(body: str) -> None:
