@@ -322,16 +322,7 @@ def _thread_json(view: ThreadView) -> dict[str, Any]:
             "organizer": None if interview.organizer is None else interview.organizer.addr,
             "attendees": [a.addr for a in interview.attendees],
         },
-        "decision": {
-            "due": d.due,
-            "waiting_on_you": d.waiting_on_you,
-            "due_at": None if d.due_at is None else d.due_at.isoformat(),
-            "reason": d.reason,
-            "to": [a.addr for a in d.to],
-            "cc": [a.addr for a in d.cc],
-            "kind": None if d.kind is None else d.kind.value,
-            "evidence": _evidence_json(d.evidence),
-        },
+        "decision": {**service.decision_json(d), "evidence": _evidence_json(d.evidence)},
         "messages": [
             {
                 "key": m.key,

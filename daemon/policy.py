@@ -160,7 +160,12 @@ def _decide(analysis: Analysis, rules: Rules, now: datetime, overrides: Override
         held = rule(case)
         if held is not None:
             return held
-    return _timed(case)
+    # Rule 6 counts the follow-ups sent; the decision reuses the count.
+    sent = _followups_sent(case)
+    limit = rules.max_followups
+    if sent >= limit:
+        return case.hold(f"max follow-ups ({limit}) already sent")
+    return _timed(case, sent)
 
 
 def _muted(case: _Case) -> Decision | None:
@@ -200,25 +205,19 @@ def _never_wrote(case: _Case) -> Decision | None:
     return case.hold("you have not written in this thread")
 
 
-def _max_followups(case: _Case) -> Decision | None:
-    limit = case.rules.max_followups
-    if _followups_sent(case) < limit:
-        return None
-    return case.hold(f"max follow-ups ({limit}) already sent")
-
-
-#: Rules 1 to 6 of the issue, most fundamental first; the first that holds decides.
+#: The rules that hold a thread whatever the count and the clock, most
+#: fundamental first; the first that holds decides. The follow-up count
+#: (rule 6) comes next, in `_decide`, which hands it on to `_timed`.
 _BLOCKERS: tuple[Callable[[_Case], Decision | None], ...] = (
     _muted,
     _final_stage,
     _waiting_on_you,
     _interview_ahead,
     _never_wrote,
-    _max_followups,
 )
 
 
-def _timed(case: _Case) -> Decision:
+def _timed(case: _Case, sent: int) -> Decision:
     """Rule 7 (someone to write to), then the silence window decides."""
     analysis, classification = case.analysis, case.classification
     to, cc, evidence = _recipients(analysis, classification)
@@ -227,7 +226,6 @@ def _timed(case: _Case) -> Decision:
     due_at, because = _due_at(analysis, classification, case.rules, case.silence)
     due = case.now >= due_at
     when = due_at.date().isoformat()
-    sent = _followups_sent(case)
     return Decision(
         analysis.thread_id,
         due=due,

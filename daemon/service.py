@@ -146,6 +146,13 @@ def view_json(view: ThreadView) -> dict[str, Any]:
         "stage": c.stage.value if c.tracked else None,
         "hiring_manager": managers[0].address.addr if managers else None,
         "hr": [p.address.addr for p in c.with_role(Role.HR)],
+        **decision_json(d),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    """The verdict's fields, as `view_json` and `threads show --json` give them."""
+    return {
         "waiting_on_you": d.waiting_on_you,
         "due": d.due,
         "due_at": None if d.due_at is None else d.due_at.isoformat(),
