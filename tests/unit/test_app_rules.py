@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from daemon.app import App
 from daemon.clock import clock_from
 from daemon.config import load_settings
+from daemon.demo import write_demo_config
 from daemon.domain import Address, Draft, DraftState, FollowupKind
 from daemon.store.drafts import DraftRepository
 
@@ -20,7 +21,7 @@ NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 def draft(message_id: str) -> Draft:
     return Draft(
         id=0,
-        account="main",
+        account="demo",
         thread_id="t-1",
         state=DraftState.SENDING,
         kind=FollowupKind.AFTER_APPLICATION,
@@ -37,21 +38,8 @@ def draft(message_id: str) -> Draft:
 
 def test_rules_name_the_follow_ups_that_went_out(tmp_path: Path) -> None:
     """Only drafts that were sent count as followup's own follow-ups."""
-    (tmp_path / "mail" / "cur").mkdir(parents=True)
     config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-timezone = "Europe/Paris"
-[store]
-path = "{tmp_path / "state.db"}"
-[[accounts]]
-name = "main"
-address = "alice@example.test"
-[accounts.maildir]
-path = "{tmp_path / "mail"}"
-""",
-        encoding="utf-8",
-    )
+    write_demo_config(config, tmp_path / "Mail", tmp_path / "state.db")
     settings = load_settings(config, environ={})
     app = App.build(settings, clock_from(NOW))
     try:

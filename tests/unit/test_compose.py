@@ -303,30 +303,35 @@ def test_role_falls_back_to_subject() -> None:
     assert 'the role ("Backend Engineer interview")' in text_before_signature(composed)
 
 
+def invitation(subject: str) -> tuple[Message, Message]:
+    """A calendar invitation under `subject`, and the user's reply that keeps it."""
+    invite = message("<inv@acme.example.test>", days_ago=12, subject=subject, calendar=(INTERVIEW,))
+    reply = message(
+        "<reply@example.test>", days_ago=7, subject=f"Re: {subject}", from_=Address(ME.address)
+    )
+    return invite, reply
+
+
+def drafted_without_position(*messages: Message, language: str = "en") -> str:
+    """The draft's text for a thread of `messages` whose position is unknown."""
+    chosen = decision(position=None, language=language)
+    return text_before_signature(
+        compose(request(thread=thread(*messages), decision=chosen), TEMPLATES)
+    )
+
+
 def test_role_is_not_named_after_a_calendar_invitation() -> None:
     """An invitation's subject names the event; the application's subject names the role."""
-    invited = thread(
-        message("<m1@acme.example.test>", days_ago=20, subject="Data Engineer application"),
-        message(
-            "<m2@acme.example.test>",
-            days_ago=12,
-            subject="Invitation: Interview Jordan Example / Sam Lee",
-            calendar=(INTERVIEW,),
-        ),
-        message(
-            "<m3@example.test>",
-            days_ago=7,
-            subject="Re: Invitation: Interview Jordan Example / Sam Lee",
-            from_=Address(ME.address),
-        ),
+    applied = message("<m1@acme.example.test>", days_ago=20, subject="Data Engineer application")
+    text = drafted_without_position(
+        applied, *invitation("Invitation: Interview Jordan Example / Sam Lee")
     )
-    composed = compose(request(thread=invited, decision=decision(position=None)), TEMPLATES)
-    assert 'the role ("Data Engineer application")' in text_before_signature(composed)
+    assert 'the role ("Data Engineer application")' in text
 
 
 def test_role_is_not_named_after_a_notification() -> None:
     """An ATS acknowledgement's subject names no role; the recruiter's does."""
-    notified = thread(
+    text = drafted_without_position(
         message(
             "<m1@ats.example.test>",
             days_ago=20,
@@ -341,8 +346,7 @@ def test_role_is_not_named_after_a_notification() -> None:
             from_=Address(ME.address),
         ),
     )
-    composed = compose(request(thread=notified, decision=decision(position=None)), TEMPLATES)
-    assert 'the role ("Senior Data Engineer at Acme")' in text_before_signature(composed)
+    assert 'the role ("Senior Data Engineer at Acme")' in text
 
 
 @pytest.mark.parametrize(
@@ -351,22 +355,7 @@ def test_role_is_not_named_after_a_notification() -> None:
 )
 def test_an_unknown_role_reads_as_the_position(language: str, expected: str) -> None:
     """With only invitation subjects there is no topic: no empty quotes, no double space."""
-    invited = thread(
-        message(
-            "<m1@acme.example.test>",
-            days_ago=12,
-            subject="Invitation: Interview",
-            calendar=(INTERVIEW,),
-        ),
-        message(
-            "<m2@example.test>",
-            days_ago=7,
-            subject="Re: Invitation: Interview",
-            from_=Address(ME.address),
-        ),
-    )
-    chosen = decision(position=None, language=language)
-    text = text_before_signature(compose(request(thread=invited, decision=chosen), TEMPLATES))
+    text = drafted_without_position(*invitation("Invitation: Interview"), language=language)
     assert expected in text
     assert '""' not in text
     assert "«  »" not in text

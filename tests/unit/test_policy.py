@@ -261,13 +261,27 @@ def promised(when: str = "2026-11-05 10:00") -> Message:
     )
 
 
+def reviewed(when: str = "2026-11-05 10:00") -> Message:
+    """Sam's answer that asks for nothing and promises nothing."""
+    return message(
+        when,
+        SAM,
+        body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
+    )
+
+
+def nudge(when: str, words: str = "I wanted to follow up.") -> Message:
+    """A follow-up Alice wrote to Sam herself."""
+    return mine(when, (SAM,), f"Hi Sam,\n\n{words}\n\nAlice")
+
+
 def test_a_follow_up_after_a_promise_counts() -> None:
     """After a promise nothing is left to answer: a nudge once the window passed is follow-up 1."""
-    first = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    first = nudge("2026-11-17 10:00")
     d = decide(applied(promised(), first), RULES, at("2026-11-25 10:00"))
     assert d.due
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
-    second = mine("2026-11-25 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    second = nudge("2026-11-25 10:00", "Following up once more.")
     d = decide(applied(promised(), first, second), RULES, at("2026-12-30 10:00"))
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
 
@@ -282,11 +296,7 @@ def test_a_thank_you_for_a_promise_is_not_a_follow_up() -> None:
 
 def test_a_follow_up_followup_sent_is_never_the_original() -> None:
     """An answer written within the window is the original, unless followup sent it."""
-    reviewing = message(
-        "2026-11-05 10:00",
-        SAM,
-        body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
-    )
+    reviewing = reviewed()
     answer = mine("2026-11-09 10:00", (SAM,), "Hi Sam,\n\nThank you for the update.\n\nAlice")
     later = at("2026-11-30 10:00")
     d = decide(applied(reviewing, answer), RULES, later)
@@ -298,15 +308,11 @@ def test_a_follow_up_followup_sent_is_never_the_original() -> None:
 
 def test_nudges_written_by_hand_after_a_plain_answer_count() -> None:
     """After 'we are reviewing', two nudges written once the window passed reach the maximum."""
-    reviewing = message(
-        "2026-11-05 10:00",
-        SAM,
-        body="Hi Alice,\n\nThanks, we are reviewing applications." + RECRUITER_SIGNATURE,
-    )
-    first = mine("2026-11-17 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
+    reviewing = reviewed()
+    first = nudge("2026-11-17 10:00")
     d = decide(applied(reviewing, first), RULES, at("2026-11-30 10:00"))
     assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
-    again = mine("2026-11-25 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    again = nudge("2026-11-25 10:00", "Following up once more.")
     d = decide(applied(reviewing, first, again), RULES, at("2026-12-30 10:00"))
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
 
@@ -395,8 +401,8 @@ def test_nudges_after_an_acknowledgement_of_a_web_application_count() -> None:
         "application." + RECRUITER_SIGNATURE,
         subject="Your application: Data Engineer",
     )
-    first = mine("2026-11-12 10:00", (SAM,), "Hi Sam,\n\nI wanted to follow up.\n\nAlice")
-    again = mine("2026-11-20 10:00", (SAM,), "Hi Sam,\n\nFollowing up once more.\n\nAlice")
+    first = nudge("2026-11-12 10:00")
+    again = nudge("2026-11-20 10:00", "Following up once more.")
     d = decide(thread(ack, first, again), RULES, at("2026-12-30 10:00"))
     assert (d.due, d.reason) == (False, "max follow-ups (2) already sent")
 
