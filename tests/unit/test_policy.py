@@ -358,12 +358,12 @@ def test_a_thank_you_for_an_interview_known_only_from_the_mail_is_the_original()
     d = decide(arranged_by_mail(thanks), RULES, at("2026-11-30 10:00"))
     assert d.due
     assert (d.kind, d.followup_number) == (FollowupKind.AFTER_INTERVIEW, 1)
-    nudge = mine(
+    closing = mine(
         "2026-11-20 10:00",
         (PRIYA,),
         "Dear Priya,\n\nI wanted to follow up. Thank you for your time.\n\nAlice",
     )
-    d = decide(arranged_by_mail(thanks, nudge), RULES, at("2026-11-30 10:00"))
+    d = decide(arranged_by_mail(thanks, closing), RULES, at("2026-11-30 10:00"))
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
 
 
@@ -382,13 +382,13 @@ def test_a_late_answer_to_an_outreach_is_not_a_follow_up() -> None:
         "Hi Sam,\n\nThank you, I am interested in the role. My CV is attached.\n\nAlice",
         subject="Re: Data Engineer role at Acme",
     )
-    nudge = mine(
+    follow_up = mine(
         "2026-11-24 10:00",
         (SAM,),
         "Hi Sam,\n\nI wanted to follow up on my message.\n\nAlice",
         subject="Re: Data Engineer role at Acme",
     )
-    d = decide(thread(outreach, answer, nudge), RULES, at("2026-12-03 10:00"))
+    d = decide(thread(outreach, answer, follow_up), RULES, at("2026-12-03 10:00"))
     assert (d.due, d.kind, d.followup_number) == (True, FollowupKind.SECOND_FOLLOWUP, 2)
 
 
@@ -420,24 +420,24 @@ def test_thanks_for_taking_the_time_to_speak_is_a_thank_you_note() -> None:
 
 def test_thanking_for_the_time_is_no_thank_you_note_without_an_interview() -> None:
     """A nudge closing 'thank you for your time' after an application stays a follow-up."""
-    nudge = mine(
+    closing = mine(
         "2026-11-09 10:00",
         (CAREERS,),
         "Hello,\n\nI wanted to follow up on my application. Thank you for your time.\n\nAlice",
     )
-    d = decide(applied(nudge), RULES, at("2026-11-20 10:00"))
+    d = decide(applied(closing), RULES, at("2026-11-20 10:00"))
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
 
 
 def test_a_follow_up_followup_sent_is_never_the_thank_you_note() -> None:
     """The second follow-up's 'thank you for your time' does not end an interview."""
-    nudge = mine(
+    closing = mine(
         "2026-11-20 10:00",
         (PRIYA,),
         "Dear Priya,\n\nI wanted to follow up once more. Thank you for your time.\n\nAlice",
     )
-    sent = replace(RULES, sent_followups=frozenset({nudge.key}))
-    d = decide(arranged_by_mail(nudge), sent, at("2026-11-30 10:00"))
+    sent = replace(RULES, sent_followups=frozenset({closing.key}))
+    d = decide(arranged_by_mail(closing), sent, at("2026-11-30 10:00"))
     assert (d.kind, d.followup_number) == (FollowupKind.SECOND_FOLLOWUP, 2)
 
 
