@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from daemon.domain import Draft, Rules, SendWindow
 from daemon.mail.imap import ImapMailbox
 from daemon.mail.maildir import MaildirMailbox
+from daemon.planner import Planner
 from daemon.secrets import run_secret_command, secret_getter
 from daemon.store.drafts import DraftRepository
 from daemon.store.repository import Store
@@ -34,6 +35,8 @@ class App:
     settings: Settings
     clock: Clock
     store: Store
+    # Kept for the App's life: the daemon re-plans unchanged threads every cycle.
+    planner: Planner = field(default_factory=Planner)
     _sent_folders: dict[str, str] = field(default_factory=dict)
 
     @classmethod

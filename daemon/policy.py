@@ -44,11 +44,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from daemon.business_days import add_business_days, start_of_day
-from daemon.classify.analysis import Analysis, analyse, analyse_tracked, asked_for
+from daemon.classify.analysis import Analysis, analyse, asked_for
 from daemon.classify.reading import Kind, Reading
 from daemon.classify.roles import latest_from
 from daemon.classify.senders import is_deliverable, is_noreply
@@ -71,7 +70,7 @@ from daemon.domain import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable
     from datetime import datetime
 
     from daemon.domain import Message, Thread
@@ -80,7 +79,6 @@ PROMISE_GRACE_BUSINESS_DAYS = 2
 OOO_GRACE_BUSINESS_DAYS = 1
 
 _NO_OVERRIDES = Overrides()
-_NO_OVERRIDES_BY_THREAD: Mapping[str, Overrides] = MappingProxyType({})
 _CONTROL = dict.fromkeys([*range(32), 127], " ")
 _FOR_THEIR_TIME = re.compile(r"\b(?:time|temps|tiempo)\b")
 _TO_MEET = re.compile(
@@ -94,28 +92,28 @@ def decide(
     thread: Thread, rules: Rules, now: datetime, overrides: Overrides = _NO_OVERRIDES
 ) -> Decision:
     """The verdict on one thread at `now`, its classification included."""
-    return _decide(analyse(thread, _selves(rules), overrides), rules, now, overrides)
+    return decide_analysed(analyse(thread, own_addresses(rules), overrides), rules, now, overrides)
 
 
-def plan(
-    threads: Iterable[Thread],
-    rules: Rules,
-    now: datetime,
-    overrides: Mapping[str, Overrides] = _NO_OVERRIDES_BY_THREAD,
-) -> list[Decision]:
-    """Decisions for every tracked thread; the caller turns due ones into drafts."""
-    selves = _selves(rules)
-    decisions = []
-    for thread in threads:
-        corrected = overrides.get(thread.id, _NO_OVERRIDES)
-        analysis = analyse_tracked(thread, selves, corrected)
-        if analysis is not None:
-            decisions.append(_decide(analysis, rules, now, corrected))
-    return decisions
-
-
-def _selves(rules: Rules) -> frozenset[str]:
+def own_addresses(rules: Rules) -> frozenset[str]:
+    """The user's addresses as the classifier compares them."""
     return frozenset(a.strip().lower() for a in rules.self_addresses)
+
+
+def still_holds(
+    decision: Decision, analysis: Analysis, decided_at: datetime, now: datetime
+) -> bool:
+    """Whether `decision`, made at `decided_at`, is the one `decide_analysed` gives at `now`.
+
+    Same thread, rules and corrections assumed. Time changes a decision at
+    two moments only: when the thread's interview ends (the stage moves on
+    and nothing is held for it any more) and when the due date passes.
+    """
+    interview = analysis.classification.interview
+    if interview is not None and (interview.end <= decided_at) != (interview.end <= now):
+        return False
+    due_at = decision.due_at
+    return due_at is None or (due_at <= decided_at) == (due_at <= now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +141,10 @@ class _Case:
         return self.rules.silence_for(self.classification.stage)
 
 
-def _decide(analysis: Analysis, rules: Rules, now: datetime, overrides: Overrides) -> Decision:
+def decide_analysed(
+    analysis: Analysis, rules: Rules, now: datetime, overrides: Overrides
+) -> Decision:
+    """`decide` for a thread already read: only this step depends on `now`."""
     classification = analysis.classification
     if not classification.tracked:
         why = classification.evidence[0].detail if classification.evidence else "no evidence"
@@ -207,7 +208,7 @@ def _never_wrote(case: _Case) -> Decision | None:
 
 #: The rules that hold a thread whatever the count and the clock, most
 #: fundamental first; the first that holds decides. The follow-up count
-#: (rule 6) comes next, in `_decide`, which hands it on to `_timed`.
+#: (rule 6) comes next, in `decide_analysed`, which hands it on to `_timed`.
 _BLOCKERS: tuple[Callable[[_Case], Decision | None], ...] = (
     _muted,
     _final_stage,

@@ -396,7 +396,11 @@ class Runner:
                 log.warning("store location changes need a restart; keeping the old store")
                 settings = settings.model_copy(update={"store": current.settings.store})
             self.app = DaemonApp(
-                settings=settings, clock=self.clock, store=current.store, stopping=current.stopping
+                settings=settings,
+                clock=self.clock,
+                store=current.store,
+                planner=current.planner,
+                stopping=current.stopping,
             )
             self._schedule()
             await self._blocking("watchers", self._restart_watchers)

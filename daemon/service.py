@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from daemon.domain import Overrides, Role
-from daemon.policy import decide
 from daemon.store.repository import ThreadSummary
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def _decide_safely(
     if item in set_aside:
         return None
     try:
-        return decide(thread, rules, now, overrides.get(thread.id, Overrides()))
+        return app.planner.decide(thread, rules, now, overrides.get(thread.id, Overrides()))
     except Exception as exc:
         log.exception("thread skipped", thread_id=thread.id)
         error = f"{type(exc).__name__}: {exc}"

@@ -12,7 +12,6 @@ from daemon.app import App
 from daemon.clock import clock_from
 from daemon.config import load_settings
 from daemon.demo import write_demo_config, write_demo_maildir
-from daemon.policy import decide
 from daemon.sync import sync_all
 
 if TYPE_CHECKING:
@@ -36,13 +35,14 @@ def test_a_failing_thread_is_set_aside_and_the_rest_goes_on(
     """A thread whose decision raises is skipped, counted, and set aside after three tries."""
     healthy = {v.thread.id for v in service.thread_views(app, include_all=False)}
     broken = min(healthy)
+    decide = app.planner.decide
 
     def flaky(thread, rules, now, overrides):  # type: ignore[no-untyped-def]
         if thread.id == broken:
             raise RuntimeError("classifier bug")
         return decide(thread, rules, now, overrides)
 
-    monkeypatch.setattr(service, "decide", flaky)
+    monkeypatch.setattr(app.planner, "decide", flaky)
     for attempt in range(3):
         listed = {v.thread.id for v in service.thread_views(app, include_all=False)}
         assert listed == healthy - {broken}

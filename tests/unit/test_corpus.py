@@ -12,7 +12,8 @@ import pytest
 from daemon.business_days import business_calendar
 from daemon.classify.analysis import classify
 from daemon.domain import Decision, Role, Rules, Thread
-from daemon.policy import decide, plan
+from daemon.planner import plan
+from daemon.policy import decide
 from tests.corpus.load import SELF_ADDRESS, load_corpus
 
 RULES = Rules(

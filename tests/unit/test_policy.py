@@ -15,7 +15,8 @@ from daemon.domain import (
     Stage,
     Thread,
 )
-from daemon.policy import decide, plan
+from daemon.planner import plan
+from daemon.policy import decide
 from tests.corpus.factory import (
     ALICE,
     APPLICATION,
