@@ -92,6 +92,7 @@ _UNSAFE = {
 }
 _UNSAFE_IN_BODY = {k: v for k, v in _UNSAFE.items() if k not in (0x09, 0x0A)}
 _MAX_DECODE_ROUNDS = 4
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 
 _TITLES = frozenset(
     {
@@ -433,10 +434,12 @@ def header_text(text: str) -> str:
     for _ in range(_MAX_DECODE_ROUNDS):
         decoded = _clean(str(policy.default.header_factory("subject", cleaned)))
         if decoded == cleaned:
-            return cleaned
+            break
         cleaned = decoded
-    # Nested encodings this deep are an attack, not a subject: defuse them.
-    return cleaned.replace("=?", "= ?").replace("?=", "? =")
+    # An encoded word still there is a bogus or nested one, or glued to its
+    # neighbours. A parser that splits words differently (Python's address
+    # parser adds spaces between encoded words) could still decode it.
+    return _ENCODED_WORD.sub(lambda word: "= ?" + word.group()[2:], cleaned)
 
 
 def _clean(text: str) -> str:

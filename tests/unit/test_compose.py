@@ -756,6 +756,17 @@ def squeezed(text: str) -> str:
     language="en",
     kind=FollowupKind.AFTER_INTERVIEW,
 )
+# An encoded word glued to a bogus one: Python's address parser reads it apart.
+@example(
+    people=((Address("0@example.test", "Bcc: x@evil.test=?=" + ENCODED_BCC * 2),), ()),
+    sender_name="",
+    subject="",
+    topic="",
+    position="",
+    signature="",
+    language="en",
+    kind=FollowupKind.AFTER_APPLICATION,
+)
 def test_hostile_text_never_adds_a_header_or_recipient(
     *,
     people: tuple[tuple[Address, ...], tuple[Address, ...]],
