@@ -8,7 +8,9 @@ The daemon plans every cycle over threads that mostly did not change, so a
 not tracked, and reuses them while those three inputs are equal. It keeps
 each decision too, while the rules stay equal and `policy.still_holds` says
 time has not changed it. Reuse is exact: every decision is the one
-`policy.decide` would give.
+`policy.decide` would give. (Messages compare as values, so a copy dated
+the same instant in another UTC offset counts as unchanged; the store keeps
+every date in UTC.)
 
 What is kept: for a tracked thread its `Analysis` and the messages it was
 read from; for an untracked one, only the messages. The daemon decides its
@@ -56,13 +58,27 @@ class _Read:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """A decision and what it was made from, besides the thread's reading."""
+
+    rules: Rules
+    at: datetime
+    analysis: Analysis
+    decision: Decision
+
+    def holds(self, rules: Rules, now: datetime) -> bool:
+        # Each account has its rules: equal rules, not the latest, decide.
+        same_rules = rules is self.rules or rules == self.rules
+        return same_rules and still_holds(self.decision, self.analysis, self.at, now)
+
+
 class Planner:
     """`policy.decide` and `plan` with each thread's reading kept between calls."""
 
     def __init__(self) -> None:
         self._read: dict[str, _Read] = {}
-        self._decided: dict[str, tuple[datetime, Decision]] = {}
-        self._rules: Rules | None = None
+        self._decided: dict[str, _Decided] = {}
 
     def plan(
         self,
@@ -72,7 +88,6 @@ class Planner:
         overrides: Mapping[str, Overrides] = _NO_OVERRIDES_BY_THREAD,
     ) -> list[Decision]:
         """Decisions for every tracked thread; the caller turns due ones into drafts."""
-        self._follow(rules)
         selves = own_addresses(rules)
         decisions = []
         for thread in threads:
@@ -89,7 +104,6 @@ class Planner:
         self, thread: Thread, rules: Rules, now: datetime, overrides: Overrides = _NO_OVERRIDES
     ) -> Decision:
         """The verdict on one thread at `now`, its classification included."""
-        self._follow(rules)
         selves = own_addresses(rules)
         read = self._read.get(thread.id)
         if read is None or read.analysis is None or not read.still_holds(thread, selves, overrides):
@@ -101,12 +115,11 @@ class Planner:
         assert read.analysis is not None
         return self._decision(thread.id, read.analysis, rules, now, overrides)
 
-    def _follow(self, rules: Rules) -> None:
-        """Start from the new rules; decisions made under others no longer count."""
-        if rules is not self._rules:
-            if rules != self._rules:
-                self._decided.clear()
-            self._rules = rules
+    def retain(self, thread_ids: Iterable[str]) -> None:
+        """Forget every thread but these: merged, removed or no longer tracked ones."""
+        keep = set(thread_ids)
+        for thread_id in self._read.keys() - keep:
+            self._forget(thread_id)
 
     def _keep(self, thread: Thread, read: _Read) -> _Read:
         self._forget(thread.id)
@@ -126,10 +139,10 @@ class Planner:
         overrides: Overrides,
     ) -> Decision:
         kept = self._decided.get(thread_id)
-        if kept is not None and still_holds(kept[1], analysis, kept[0], now):
-            return kept[1]
+        if kept is not None and kept.holds(rules, now):
+            return kept.decision
         decision = decide_analysed(analysis, rules, now, overrides)
-        self._decided[thread_id] = (now, decision)
+        self._decided[thread_id] = _Decided(rules, now, analysis, decision)
         return decision
 
 

@@ -124,6 +124,9 @@ def thread_views(
         for account in app.settings.accounts:
             views += _decide_threads(app, account, rest)
     views.sort(key=lambda v: (v.thread.last_activity_at, v.thread.id), reverse=True)
+    if ids is None:
+        # Every tracked thread was just decided: the planner may drop the rest.
+        app.planner.retain(v.thread.id for v in views)
     return views
 
 

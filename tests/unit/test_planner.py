@@ -127,3 +127,29 @@ def test_decisions_are_made_again_when_time_or_rules_change_them(
     assert decisions["count"] == 2
     planner.plan([thread], replace(CORPUS_RULES, max_followups=0), first.due_at)
     assert decisions["count"] == 3
+
+
+def test_each_account_keeps_its_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules that alternate between accounts don't make kept decisions go to waste."""
+    decisions = counting(monkeypatch, "decide_analysed")
+    (thread,) = [t for name, t, _ in corpus() if name.startswith("01-")]
+    other = replace(thread, id="other")
+    other_rules = replace(CORPUS_RULES, self_addresses=frozenset({"alice@work.example.test"}))
+    planner = Planner()
+    now = thread.messages[-1].date
+    for _ in range(3):
+        planner.decide(thread, replace(CORPUS_RULES), now)
+        planner.decide(other, replace(other_rules), now)
+    assert decisions["count"] == 2
+
+
+def test_retain_forgets_the_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads merged away or no longer listed are read again if they come back."""
+    reads = counting(monkeypatch, "analyse_tracked")
+    threads = [t for _, t, expected in corpus() if expected["tracked"]][:3]
+    now = max(expected["now"] for _, _, expected in corpus())
+    planner = Planner()
+    planner.plan(threads, CORPUS_RULES, now)
+    planner.retain([threads[0].id])
+    planner.plan(threads, CORPUS_RULES, now)
+    assert reads["count"] == len(threads) + 2
