@@ -182,35 +182,64 @@ def _one_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> b
 
 
 def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Promise | None]:
-    """What the other side said since the user last wrote: an ask, or a promise."""
+    """What the other side said last: an ask the user has not answered, and a promise.
+
+    Answering settles an ask, but a promise holds after the user's replies
+    ("thank you, I look forward to hearing from you") and her nudges: it is
+    read in the other side's last messages until they write again. An
+    applicant-tracking system's "we will get back to you within 3 weeks"
+    counts too.
+    """
     ask: Ask | None = None
-    promise: Promise | None = None
+    promises: list[Promise] = []
+    answered = heard = False
     for reading in reversed(readings):
         if reading.kind is Kind.SELF:
-            break
+            if heard:
+                break
+            answered = True
+            continue
         if reading.kind not in (Kind.HUMAN, Kind.AUTOMATED):
             continue
-        if ask is None and (what := asked_for(reading)) is not None:
+        heard = True
+        if not answered and ask is None and (what := asked_for(reading)) is not None:
             ask = Ask(what, reading.message)
-        if promise is None and reading.kind is Kind.HUMAN and reading.find(PROMISE):
-            promise = _promise(reading, language)
-    return ask, promise
+        if reading.find(PROMISE):
+            promises.append(_promise(reading, language))
+    return ask, _latest_promise(promises)
+
+
+def _latest_promise(promises: Sequence[Promise]) -> Promise | None:
+    """The promise that gives them the most time: "we'll be in touch" never shortens "by 11 Dec".
+
+    `promises` run newest first; among promises without a date, the newest.
+    """
+    dated = [p for p in promises if p.deadline is not None]
+    if dated:
+        return max(dated, key=lambda p: (p.deadline, p.message.date))
+    return promises[0] if promises else None
 
 
 def _promise(reading: Reading, language: str) -> Promise:
-    """The message's first promise that says by when, else its first promise."""
+    """The message's promise with the latest deadline, else its first promise."""
     hits = list(PROMISE.finditer(reading.flat, reading.anchors))
-    for hit in hits:
-        deadline = promised_deadline(reading.flat, hit, reading.message.date, language)
-        if deadline is not None:
-            return Promise(reading.message, hit.group(), deadline)
-    return Promise(reading.message, hits[0].group(), None)
+    dated = [
+        Promise(reading.message, hit.group(), deadline)
+        for hit in hits
+        if (deadline := promised_deadline(reading.flat, hit, reading.message.date, language))
+    ]
+    return _latest_promise(dated) or Promise(reading.message, hits[0].group(), None)
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:
+    """Out-of-office replies since the other side last wrote in person.
+
+    The user writing again does not bring anyone back: a responder answers
+    each sender once, so its first reply is the only word of the absence.
+    """
     found = []
     for reading in reversed(readings):
-        if reading.kind is Kind.SELF:
+        if reading.kind is Kind.HUMAN:
             break
         if reading.kind is Kind.AUTO_REPLY:
             message = reading.message

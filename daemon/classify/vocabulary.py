@@ -790,31 +790,56 @@ SMALL_TALK_QUESTION = lexicon(
     r"(?:qué tal|cómo estás|cómo está)",
 )
 
+
+#: Up to `n` characters within a sentence; a full stop after a digit is a
+#: German ordinal or date ("bis zum 11. Dezember", "bis 11.12."), not an end.
+def _within_sentence(n: int) -> str:
+    return rf"(?:[^.?!]|(?<=\d)\.){{0,{n}}}"
+
+
 PROMISE = lexicon(
     "back touch know follow reach contact update circle hear expect revien "
     "recontact tiendr répond retour nouvelles meld hören bescheid rückmeldung diremos "
-    "informad escribiremos respuesta noticias should aurez",
+    "informad escribiremos respuesta noticias should aurez recevrez answer decision "
+    "erhalten bekommen recibir news",
     r"(?:we|i)(?:'ll| will| shall| are going to| am going to) (?:let you know|follow up|"
     r"reach out|contact you|update you)",
     # "We will review it and get back to you": the promise is the second verb.
     r"(?:\w+'ll|will|shall|going to) (?:[\w ]{1,40} and )?(?:get back to you|be in touch|"
     r"come back to you|circle back|be back in touch)",
+    r"(?:we|i)(?:'re| are| am)? (?:aim|hope|plan|expect|intend)(?:ing)? to (?:get back to "
+    r"(?:you|all (?:candidates|applicants))|come back to you|be in touch|let you know"
+    r"|have (?:an answer|a decision|news|an update)|make (?:a|our|the) (?:final )?decision)",
     r"you(?:'ll| will| should) hear (?:back )?from (?:us|me)",
+    r"you (?:can|may|should|will) expect to hear (?:back )?from (?:us|me)",
     r"(?:expect|should have) (?:an? )?(?:update|answer|decision|feedback)",
+    r"expect to (?:make|reach|have) (?:a|our|the) (?:final )?decision",
+    r"the latest we (?:would|will|can) (?:give you|send you|have) (?:an answer|a decision"
+    r"|feedback|news)",
+    r"(?:feedback|an answer|a decision|an update)(?: on [\w ]{1,40})? will follow",
     r"(?:nous|je) (?:reviendrons|reviendrai|reviens) (?:rapidement |très vite )?vers vous",
     r"(?:nous|je) vous (?:recontacterons|recontacterai|tiendrons informée?|tiendrai informée?|"
     r"ferons un retour|ferai un retour|répondrons|donnerons des nouvelles)",
-    r"vous aurez (?:un retour|une réponse|de nos nouvelles)",
+    r"vous (?:aurez|recevrez) (?:un retour|une réponse|de nos nouvelles|notre réponse"
+    r"|une décision)",
     r"(?:melden|melde) (?:uns|mich)",
     r"(?:melden wir uns|melde ich mich)",
-    r"(?:wir|ich) werden (?:uns|mich) [^.?!]{0,60}melden",
-    r"werden (?:wir uns|ich mich) [^.?!]{0,60}melden",
-    r"sie hören von (?:uns|mir)",
-    r"(?:wir|ich) (?:geben|gebe) ihnen [^.?!]{0,40}(?:bescheid|rückmeldung)",
+    rf"(?:wir|ich) werden (?:uns|mich) {_within_sentence(60)}melden",
+    rf"werden (?:wir uns|ich mich) {_within_sentence(60)}melden",
+    rf"sie hören {_within_sentence(40)}von (?:uns|mir)",
+    rf"(?:wir|ich) (?:geben|gebe) ihnen {_within_sentence(40)}(?:bescheid|rückmeldung)",
+    rf"(?:erhalten|bekommen) sie (?:von uns )?{_within_sentence(30)}(?:antwort|rückmeldung"
+    r"|nachricht|bescheid|entscheidung)",
+    rf"sie (?:erhalten|bekommen) (?:von uns )?{_within_sentence(30)}(?:antwort|rückmeldung"
+    r"|nachricht|bescheid|entscheidung)",
+    r"(?:eine |unsere |ihre )?(?:antwort|rückmeldung|nachricht|entscheidung) (?:erhalten"
+    r"|bekommen) sie",
     r"(?:nos|me) pondremos en contacto|me pondré en contacto",
     r"(?:te|le|os) (?:contactaremos|contactaré|diremos algo|mantendremos informad[oa]s?|"
     r"escribiremos|daremos una respuesta)",
     r"tendrás noticias nuestras|tendrá noticias nuestras",
+    r"(?:recibirás|recibirá|recibiréis|recibirán) (?:una |nuestra )?(?:respuesta|noticias"
+    r"|novedades|decisión)",
 )
 
 # --- Roles -----------------------------------------------------------------------------------

@@ -288,11 +288,14 @@ def test_a_follow_up_after_a_promise_counts() -> None:
 
 
 def test_a_thank_you_for_a_promise_is_not_a_follow_up() -> None:
-    """A reply written within the window after a promise is an original message."""
+    """A reply written within the window after a promise is an original message.
+
+    The promise still holds after it: the follow-up is the one after a promise.
+    """
     thanks = mine("2026-11-05 12:00", (SAM,), "Thank you Sam, I look forward to hearing from you.")
     d = decide(applied(promised(), thanks), RULES, at("2026-11-30 10:00"))
     assert d.due
-    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_PROMISE, 1)
 
 
 def test_a_follow_up_followup_sent_is_never_the_original() -> None:
@@ -333,7 +336,7 @@ def test_a_late_answer_to_a_request_with_a_promise_is_not_a_follow_up() -> None:
     )
     d = decide(applied(asked, portfolio), RULES, at("2026-11-30 10:00"))
     assert d.due
-    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_APPLICATION, 1)
+    assert (d.kind, d.followup_number) == (FollowupKind.AFTER_PROMISE, 1)
 
 
 def arranged_by_mail(*later: Message) -> Thread:
@@ -640,3 +643,92 @@ def test_interview_date_read_from_the_text() -> None:
     assert d.due
     assert d.kind is FollowupKind.AFTER_INTERVIEW
     assert d.classification.stage is Stage.INTERVIEWED
+
+
+# --- promises and absences that outlive the user's replies --------------------------------
+
+BY_11_DECEMBER = "Hi Alice,\n\nWe'll get back to you by Friday 11 December." + RECRUITER_SIGNATURE
+THANKS = "Hi Sam,\n\nThank you, I look forward to hearing from you.\n\nAlice"
+
+
+def test_a_dated_promise_holds_after_the_users_thanks() -> None:
+    """Thanking Sam for "by Friday 11 December" leaves the promised date standing."""
+    promise = message("2026-11-24 10:00", SAM, body=BY_11_DECEMBER)
+    thanks = mine("2026-11-24 12:00", (SAM,), THANKS)
+    d = decide(applied(promise, thanks), RULES, at("2026-12-02 10:00"))
+    assert not d.due
+    assert d.reason.startswith("not due until 2026-12-15 (2 business days after 11 Dec")
+
+
+def test_a_later_vague_promise_does_not_shorten_a_dated_one() -> None:
+    """Priya's "we'll be in touch" after Sam's dated promise keeps Sam's date."""
+    promise = message("2026-11-24 10:00", SAM, body=BY_11_DECEMBER)
+    vague = message(
+        "2026-11-25 09:00", PRIYA, body="Hi Alice,\n\nWe'll be in touch." + MANAGER_SIGNATURE
+    )
+    d = decide(applied(promise, vague), RULES, at("2026-12-03 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
+
+
+def test_an_applicant_tracking_system_promise_counts() -> None:
+    """ "We will get back to you within 3 weeks" from an ATS holds the follow-up."""
+    ack = message(
+        "2026-11-02 09:05",
+        GREENHOUSE,
+        body="Dear Alice,\n\nThank you for applying. Our team will review your application and "
+        "get back to you within 3 weeks.\n\nAcme Talent Team",
+    )
+    d = decide(applied(ack), RULES, at("2026-11-10 10:00"))
+    assert d.reason.startswith("not due until 2026-11-25")
+
+
+def test_an_absence_outlives_the_users_next_message() -> None:
+    """Writing again to someone away does not bring them back: the return date holds."""
+    away = message(
+        "2026-11-24 10:01",
+        SAM,
+        body="I am on annual leave until 11 December.",
+        subject="Automatic reply: Data Engineer role",
+        auto_submitted="auto-replied",
+    )
+    forgot = mine("2026-11-24 10:30", (SAM,), "Hi Sam,\n\nI forgot my portfolio, here it is.")
+    d = decide(applied(away, forgot), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15 (1 business day after Sam Lee is back")
+
+
+def test_an_answer_in_person_ends_the_wait_for_an_absence() -> None:
+    """After Priya answers in person, Sam's earlier out-of-office no longer holds the thread."""
+    away = message(
+        "2026-11-03 10:01",
+        SAM,
+        body="I am on annual leave until 11 December.",
+        subject="Automatic reply: Data Engineer role",
+        auto_submitted="auto-replied",
+    )
+    priya = message(
+        "2026-11-04 09:00",
+        PRIYA,
+        body="Hi Alice,\n\nThanks, I have your CV and will share it." + MANAGER_SIGNATURE,
+    )
+    d = decide(applied(away, priya), RULES, at("2026-11-12 10:00"))
+    assert d.due
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "You can expect to hear from us by 11 December.",
+        "We are still interviewing and expect to make a final decision by 11 December.",
+        "We aim to get back to all candidates by 11 December.",
+        "Wir werden uns bis zum 11. Dezember bei Ihnen melden.",
+        "Eine Antwort erhalten Sie bis zum 11. Dezember.",
+        "Wir geben Ihnen bis 11.12. Bescheid.",
+        "Vous recevrez une réponse avant le 11 décembre.",
+        "Recibirás una respuesta antes del 11 de diciembre.",
+    ],
+)
+def test_promises_in_more_words(words: str) -> None:
+    """Each wording promises an answer by 11 December, in four languages."""
+    promise = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(promise), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15"), d.reason

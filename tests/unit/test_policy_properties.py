@@ -185,9 +185,10 @@ def test_auto_replies_change_nothing_but_can_postpone(
 ) -> None:
     """Adding an auto-reply changes no decision; with a return date it may only postpone.
 
-    Precisely: an out-of-office sent after the user's last message whose text gives a
-    return date can turn "due" into "not due" and move `due_at` later. Nothing else
-    (stage, roles, recipients, waiting-on-you, the follow-up count) ever changes.
+    Precisely: an out-of-office sent after the other side last wrote in person whose
+    text gives a return date can turn "due" into "not due" and move `due_at` later.
+    Nothing else (stage, roles, recipients, waiting-on-you, the follow-up count) ever
+    changes.
     """
     hour = data.draw(st.integers(0, 900))
     ooo = data.draw(auto_replies(hour, "<auto@example.test>"))
@@ -195,8 +196,8 @@ def test_auto_replies_change_nothing_but_can_postpone(
         thread, messages=tuple(sorted((*thread.messages, ooo), key=lambda m: m.date))
     )
     before, after = decide(thread, RULES, now), decide(extended, RULES, now)
-    last_own = max(m.date for m in thread.messages if m.in_sent)
-    if "limited access" in ooo.body_text or ooo.date < last_own:
+    in_person = [m.date for m in thread.messages if is_theirs_and_human(m)]
+    if "limited access" in ooo.body_text or ooo.date < max(in_person, default=ooo.date):
         assert after == before
         return
     assert after.classification == before.classification
