@@ -822,8 +822,9 @@ PROMISE = lexicon(
     r"ferons un retour|ferai un retour|répondrons|donnerons des nouvelles)",
     r"vous (?:aurez|recevrez) (?:un retour|une réponse|de nos nouvelles|notre réponse"
     r"|une décision)",
-    r"(?:melden|melde) (?:uns|mich)",
-    r"(?:melden wir uns|melde ich mich)",
+    # "Wir melden uns nur bei Kandidaten in der engeren Auswahl" promises nothing.
+    r"(?:melden|melde) (?:uns|mich)(?! nur)",
+    r"(?:melden wir uns|melde ich mich)(?! nur)",
     rf"(?:wir|ich) werden (?:uns|mich) {_within_sentence(60)}melden",
     rf"werden (?:wir uns|ich mich) {_within_sentence(60)}melden",
     rf"sie hören {_within_sentence(40)}von (?:uns|mir)",

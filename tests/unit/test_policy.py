@@ -732,3 +732,11 @@ def test_promises_in_more_words(words: str) -> None:
     promise = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
     d = decide(applied(promise), RULES, at("2026-12-02 10:00"))
     assert d.reason.startswith("not due until 2026-12-15"), d.reason
+
+
+def test_only_the_shortlisted_hear_back_is_no_promise() -> None:
+    """ "Wir melden uns nur bei Kandidaten in der engeren Auswahl" promises Alice nothing."""
+    words = "Wir melden uns nur bei Kandidaten, die in die engere Auswahl kommen."
+    note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    assert (d.due, d.kind) == (True, FollowupKind.AFTER_APPLICATION)
