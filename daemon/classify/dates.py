@@ -1,15 +1,22 @@
 """Dates written in prose: out-of-office return dates and promised deadlines.
 
 Everything works on normalized text (see `daemon.classify.text.normalize`).
-These dates only ever postpone a follow-up, so a misreading must not put it
-off for months: a numeric date that can be read two ways (7/12) is the first
-reading not before the message, and a return date beyond `_RETURN_HORIZON`
-is not believed.
+These dates only ever postpone a follow-up, and a follow-up written while the
+recruiter is away, or before the day they promised, is the failure to avoid:
+so a promise with several time frames is held until the latest, and a return
+date is believed up to `_RETURN_HORIZON` (parental leave, a sabbatical). The
+guard against a misreading putting a thread off for months is in how a date
+is read, not in how far away it is: a numeric date that can be read two ways
+(7/12) is the first reading not before the message, a bare day number counts
+only right after its weekday ("vendredi 11") or as an English ordinal where a
+date is expected ("by the 7th"), and only the sentence that says when the
+sender is back gives an "until" date.
 """
 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -50,18 +57,48 @@ _WEEKDAYS = {
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+#: English short weekdays. They lead a date ("Fri 4 Dec", "Mon., Dec. 7") but
+#: are never a date alone: "sat", "sun" and "wed" are words too, and other
+#: languages' short forms ("mar", "do", "mi") collide with common words.
+_SHORT_WEEKDAY = "mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun"
 _DAY_SUFFIX = r"(?:st|nd|rd|th|er|\.|º)?"
+#: What follows a day number that is not a day of the month: a time
+#: ("Monday 9 am", "lundi 10h"), a numeric date or range ("Tuesday 10-11"),
+#: or the month of a date read another way.
+_NOT_A_DAY = (
+    rf"(?![\w:]|[.,/-]\d|\s?[-\u2013]\s?\d|\.?\s?(?:of\s|de\s)?(?:{_MONTH})(?![\w])"
+    r"|\s?(?:h|am|pm|a\.m|p\.m|uhr|hrs?)(?![\w]))"
+)
 
-_DATE = re.compile(
-    rf"(?<![\w./-])(?:"
+#: A date, optionally led by its weekday ("Friday, the 11th of December",
+#: "Mittwoch, den 9.12.", "Fri 4 Dec"), which then only widens the match. A
+#: bare day number is a date only right after a full weekday ("vendredi 11",
+#: "Friday the 11th"); "2 rounds" or "in 3 days" never are.
+_DATE_BODY = (
+    rf"(?<![\w./-])"
+    rf"(?:(?P<lead>(?P<lead_full>{_WEEKDAY})|(?:{_SHORT_WEEKDAY})\.?)(?:,\s?|\s\(?)"
+    r"(?:(?:the|den|le)\s)?)?"
+    rf"(?:"
     rf"(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})"
     rf"|(?P<dm_d>\d{{1,2}}){_DAY_SUFFIX}\s?(?:of |de )?(?P<dm_m>{_MONTH})\.?"
     rf"(?:,?\s(?:de\s)?(?P<dm_y>\d{{4}}))?"
     rf"|(?P<md_m>{_MONTH})\.?\s(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s(?P<md_y>\d{{4}}))?"
     rf"|(?P<n_a>\d{{1,2}})[./](?P<n_b>\d{{1,2}})(?:[./](?P<n_y>\d{{4}}|\d{{2}}))?\.?"
-    rf"|(?P<wd>{_WEEKDAY})"
+    rf"|(?(lead_full)(?P<lead_d>\d{{1,2}}){_DAY_SUFFIX}{_NOT_A_DAY}|(?!))"
+    rf"|(?(lead)(?!)|(?P<wd>{_WEEKDAY}))"
     rf")(?![\w])"
 )
+_DATE = re.compile(_DATE_BODY)
+
+#: Ordinals that count something else: "by the 2nd round".
+_COUNTED = r"round|interview|stage|step|time|call|meeting|floor|candidate|place|week|day|month|year"
+#: An English ordinal alone, where a date is expected: "by the 7th", "until
+#: the 7th". One followed by a month is a full date, read as such.
+_ORDINAL_DAY = (
+    r"(?P<ord_d>\d{1,2})(?:st|nd|rd|th)(?![\w])"
+    rf"(?!\s(?:of\s)?(?:{_MONTH})(?![\w])|\s(?:{_COUNTED})s?(?![\w]))"
+)
+_LONE_ORDINAL = re.compile(rf"\s*(?:the\s)?{_ORDINAL_DAY}")
 
 _RETURN_ANCHOR = re.compile(
     r"(?<![\w])(?:"
@@ -75,9 +112,16 @@ _RETURN_ANCHOR = re.compile(
     r"|(?P<until>until|till|through|thru|to|jusqu'au|jusqu'à|au|bis(?: zum| einschließlich"
     r"| inklusive| inkl\.)?|hasta(?: el)?|al))(?![\w])"
 )
+#: How far after "back on" its date may start: "back in the office, as
+#: planned, on 7 December".
 _ANCHOR_REACH = 24
-#: How long after an out-of-office reply its sender can be expected back.
-_RETURN_HORIZON = timedelta(days=120)
+#: "Until" words are short and common ("to", "au", "al", "bis"): their date
+#: must follow at once, as in "until 7 December", not "send timesheets to
+#: payroll by 15 December".
+_UNTIL_REACH = 3
+#: How long after an out-of-office reply its sender can be expected back:
+#: a year covers parental leave and sabbaticals.
+_RETURN_HORIZON = timedelta(days=366)
 
 _WEEK_WORDS = r"(?:week|semaine|woche|semana)"
 _NUMBER_WORDS = {
@@ -87,14 +131,29 @@ _NUMBER_WORDS = {
     **dict.fromkeys(("ein paar", "unos", "unos pocos", "some"), 3),
 }
 _NUMBER = "|".join(sorted((re.escape(word) for word in _NUMBER_WORDS), key=len, reverse=True))
+_UNIT = rf"(?:business |working )?days?|jours?|tagen?|días?|dias?|{_WEEK_WORDS}s?|wochen|semaines"
+#: Between the two ends of a range: "1-2 weeks", "two to three weeks", "a week or two".
+_RANGE = r"(?:\s?[-\u2013]\s?|\s(?:to|or|à|ou|bis|oder|a|o)\s)"
+#: A time of day before the date: "by 5pm on Friday", "bis 17 Uhr am Freitag".
+_TIME = (
+    r"(?:\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}(?::\d{2}|h\d{0,2})"
+    r"|\d{1,2}(?:[:.]\d{2})?\s?uhr|noon|midday|(?:the )?end of (?:the )?day|close of business)"
+)
+#: After a weekday, the week it falls in: "Wednesday next week".
+_OF_NEXT_WEEK = (
+    r"\s(?:(?:of\s)?next week|(?:de\s)?la semaine prochaine|(?:der\s)?(?:nächste[rn]?"
+    r"|kommende[rn]?)\swoche|(?:de\s)?la (?:semana que viene|próxima semana|semana próxima))"
+)
 
 _TIMEFRAME = re.compile(
     r"(?<![\w])(?:"
     r"(?P<early_next>early next week|beginning of next week|début de (?:la )?semaine prochaine"
     r"|anfang (?:der )?(?:nächste[rn]?|kommende[rn]?) woche|principios de la (?:próxima )?semana"
     r"(?: que viene)?)"
-    r"|(?P<next_week>next week|la semaine prochaine|(?:nächste[rn]?|kommende[rn]?) woche"
-    r"|la (?:próxima|siguiente) semana|la semana que viene)"
+    # Before "this_week": "la fin de la semaine" would take "fin de la semaine prochaine".
+    r"|(?P<next_week>next week|la semaine prochaine|(?:la )?fin de (?:la )?semaine prochaine"
+    r"|(?:nächste[rn]?|kommende[rn]?) woche|la (?:próxima|siguiente) semana|la semana que viene)"
+    r"|(?P<after_next>(?:(?:by )?the end of )?the week after next|übernächste[rn]? woche)"
     r"|(?P<this_week>(?:end of |by the end of |this )(?:the |this )?week|cette semaine"
     r"|(?:la )?fin (?:de (?:la )?|du )semaine|ende der woche|diese woche|esta semana"
     r"|finales de (?:la |esta )?semana)"
@@ -103,14 +162,24 @@ _TIMEFRAME = re.compile(
     r"|(?P<few_days>(?:in|within|over) the (?:next|coming) (?:few |couple of )?days"
     r"|dans les (?:prochains|jours qui viennent)(?: jours)?|in den (?:nächsten|kommenden) tagen"
     r"|en los próximos días)"
-    rf"|(?P<within>(?:within|in|sous|d'ici|dans|innerhalb(?: von)?|in|en|dentro de)\s"
+    r"|(?P<fortnight>(?:in|within|sous|dans|d'ici) (?:a |one |the next |une |la )?"
+    r"(?:fortnight|quinzaine))"
+    # "within the next two weeks", "dans les deux prochaines semaines", "en un plazo
+    # de 15 días"; a range counts by its upper end: "in 1-2 weeks", "in a week or two".
+    r"|(?P<within>(?:within|in|sous|d'ici|dans|innerhalb(?: von)?|en|dentro de)\s"
+    r"(?:the (?:next|coming) |(?:den |der )?(?:nächsten|kommenden) "
+    r"|(?:les|las|los) (?:próxim[ao]s )?|un plazo de )?"
     r"(?:about |around |approx\. |ca\. |etwa |environ |env\. |aproximadamente |aprox\. )?"
-    rf"(?P<count>\d{{1,2}}|{_NUMBER})\s(?P<unit>(?:business |working )?days?|jours?|tagen?"
-    rf"|días?|dias?|{_WEEK_WORDS}s?|wochen|semaines)(?:\s(?:ouvrés|ouvrables|hábiles))?)"
+    rf"(?P<count>\d{{1,2}}|{_NUMBER})(?:{_RANGE}(?P<high>\d{{1,2}}|{_NUMBER}))?"
+    rf"\s(?:prochaine?s\s)?(?P<unit>{_UNIT})(?:\s(?:ouvrés|ouvrables|hábiles))?"
+    rf"(?:{_RANGE}(?P<upper>\d{{1,2}}|{_NUMBER})(?:\s(?P<upper_unit>{_UNIT}))?)?)"
     r"|(?P<tomorrow>tomorrow|demain|mañana)"
-    rf"|(?P<by_day>(?:by|before|avant|d'ici|bis|antes del?|el)\s(?:le |the |zum |dem )?"
-    # "by Friday, 4 Dec" and "by Dec 10": the rest holds the date after a weekday or a month.
-    rf"(?P<by_rest>(?:{_WEEKDAY}|\d{{1,2}}|(?:{_MONTH})\.?\s\d{{1,2}})[^\n]{{0,20}}))"
+    # "on", "le", "am" and "el" name the day itself, and only when it follows the
+    # promise closely (see `_latest_deadline`); the others say "by", or "at the latest".
+    r"|(?P<by_day>(?:(?P<by>by|before|avant|d'ici|bis spätestens|bis|antes del?|no later than"
+    r"|not later than|au plus tard|spätestens|a más tardar|como muy tarde)|(?P<on>on|le|am|el))"
+    rf"\s(?:{_TIME}\s(?:on |le |am |el )?)?(?:le |the |zum |dem |am |el )?"
+    rf"(?P<by_rest>{_DATE_BODY}|{_ORDINAL_DAY})(?P<later>{_OF_NEXT_WEEK})?)"
     r")(?![\w])"
 )
 
@@ -143,24 +212,28 @@ _OTHER_THING = re.compile(
 )
 
 #: A full stop ends a sentence, unless it follows a day before its month
-#: ("bis zum 5. März"); abbreviations and titles ("Dr. Patel"), matched
-#: first, hold their full stops.
+#: ("bis zum 5. März"); abbreviations and titles ("Dr. Patel"), and short
+#: weekdays and months before their date ("Mon., Dec. 7"), matched first,
+#: hold their full stops.
 _SENTENCE_END = re.compile(
     rf"(?P<abbreviation>(?<![\w.])(?:i\.e|e\.g|approx|aprox|ca|env|z\.\s?b|p\.\s?ex"
     rf"|mrs?|ms|dr|dra|prof|sra?|m"
+    rf"|(?:{_SHORT_WEEKDAY})(?=\.,?\s(?:\d|(?:{_MONTH})(?![\w])))"
     rf"|(?:{_MONTH})(?=\.\s\d))\.)"
     rf"|(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)"
 )
 _SHORT_YEAR = 2
+_DECEMBER = 12
+#: How far after the promise wording an "on" day may start: "we'll get back
+#: to you with a decision on 11 December".
+_ON_REACH = 20
 _WEEKS = re.compile(_WEEK_WORDS)
 _BUSINESS = re.compile(r"business|working|ouvrés|ouvrables|hábiles")
 
 
 class Found(NamedTuple):
     start: int
-    end: int
     day: date
-    weekday_only: bool
 
 
 def _infer_year(month: int, day: int, sent: date) -> date | None:
@@ -201,19 +274,38 @@ def _numeric(match: re.Match[str], sent: date, language: str) -> date | None:
     return min(ahead) if ahead else max(dates, default=None)
 
 
+def _day_of_month(day: int, sent: date) -> date | None:
+    """The next such day of a month, not before `sent`: "by the 7th", "vendredi 11"."""
+    year, month = sent.year, sent.month
+    # A 31st may skip a short month; three months always hold one.
+    for _ in range(3):
+        with contextlib.suppress(ValueError):
+            candidate = date(year, month, day)
+            if candidate >= sent:
+                return candidate
+        year, month = (year + 1, 1) if month == _DECEMBER else (year, month + 1)
+    return None
+
+
+def _iso(match: re.Match[str]) -> date | None:
+    try:
+        return date(int(match["iso_y"]), int(match["iso_m"]), int(match["iso_d"]))
+    except ValueError:
+        return None
+
+
 def _resolve(match: re.Match[str], sent: date, language: str) -> date | None:
     group = match.group
     if group("iso_y"):
-        try:
-            return date(int(group("iso_y")), int(group("iso_m")), int(group("iso_d")))
-        except ValueError:
-            return None
+        return _iso(match)
     if group("dm_d"):
         return _with_year(group("dm_y"), _MONTHS[group("dm_m")], int(group("dm_d")), sent)
     if group("md_m"):
         return _with_year(group("md_y"), _MONTHS[group("md_m")], int(group("md_d")), sent)
     if group("n_a"):
         return _numeric(match, sent, language)
+    if group("lead_d"):
+        return _day_of_month(int(group("lead_d")), sent)
     return next_weekday(_WEEKDAYS[group("wd")], sent)
 
 
@@ -223,36 +315,46 @@ def find_dates(text: str, sent: date, language: str) -> list[Found]:
     for match in _DATE.finditer(text):
         day = _resolve(match, sent, language)
         if day is not None:
-            found.append(Found(match.start(), match.end(), day, bool(match.group("wd"))))
+            found.append(Found(match.start(), day))
     return found
 
 
-def _first_after(found: list[Found], position: int) -> Found | None:
-    """The date right after an anchor; a weekday yields to a date that follows it."""
-    near = [f for f in found if position <= f.start <= position + _ANCHOR_REACH]
-    if not near:
-        return None
-    explicit = [f for f in near if not f.weekday_only and f.start <= near[0].end + 2]
-    return explicit[0] if explicit else near[0]
+def _first_after(
+    text: str, found: list[Found], position: int, reach: int, sent: date
+) -> date | None:
+    """The date right after an anchor: a lone ordinal ("until the 7th"), else the first in reach."""
+    ordinal = _LONE_ORDINAL.match(text, position)
+    if ordinal is not None:
+        return _day_of_month(int(ordinal["ord_d"]), sent)
+    return next((f.day for f in found if position <= f.start <= position + reach), None)
 
 
 def parse_ooo_return_date(text: str, sent_at: datetime, language: str) -> date | None:
     """The first day an out-of-office sender is back, when the text says.
 
     "back on 3 Nov" gives 3 Nov; "away until 3 Nov" gives 4 Nov (until is
-    read as inclusive). Without such wording, the latest date is read as the
-    last day away. A day beyond `_RETURN_HORIZON` is never the answer.
+    read as inclusive). An "until" date counts only in the first sentence
+    that gives a return date: a later one is another absence or another
+    matter ("the office is closed from 24 December to 4 January"). Without
+    such wording, the latest date is read as the last day away. A day beyond
+    `_RETURN_HORIZON` is never the answer.
     """
     normalized = normalize(text).replace("\n", " ")
     sent = sent_at.date()
     found = [f for f in find_dates(normalized, sent, language) if f.day >= sent]
-    if not found:
-        return None
     candidates: list[date] = []
+    first_sentence_end: int | None = None
     for anchor in _RETURN_ANCHOR.finditer(normalized):
-        hit = _first_after(found, anchor.end())
-        if hit is not None:
-            candidates.append(hit.day if anchor.group("back") else hit.day + timedelta(days=1))
+        back = anchor.group("back") is not None
+        if not back and first_sentence_end is not None and anchor.start() > first_sentence_end:
+            continue
+        reach = _ANCHOR_REACH if back else _UNTIL_REACH
+        day = _first_after(normalized, found, anchor.end(), reach, sent)
+        if day is None:
+            continue
+        if first_sentence_end is None:
+            first_sentence_end = _sentence_end(normalized, anchor.start())
+        candidates.append(day if back else day + timedelta(days=1))
     if not candidates:
         candidates = [f.day + timedelta(days=1) for f in found]
     horizon = sent + _RETURN_HORIZON
@@ -272,26 +374,43 @@ def _month_end(sent: date) -> date:
     return sent.replace(day=calendar.monthrange(sent.year, sent.month)[1])
 
 
+def _in_next_week(weekday: int, sent: date) -> date:
+    """That weekday in the week after `sent`'s: "Wednesday next week"."""
+    return sent + timedelta(days=7 - sent.weekday() + weekday)
+
+
 #: Deadlines that depend only on the day the promise was made.
 _RELATIVE: dict[str, Callable[[date], date]] = {
     "early_next": lambda sent: _friday(sent) + timedelta(days=4),
     "next_week": lambda sent: _friday(sent) + timedelta(days=7),
+    "after_next": lambda sent: _friday(sent) + timedelta(days=14),
     "this_week": _this_friday,
     "month_end": _month_end,
     "few_days": lambda sent: sent + timedelta(days=3),
+    "fortnight": lambda sent: sent + timedelta(days=14),
     "tomorrow": lambda sent: sent + timedelta(days=1),
 }
 
 
-def _within(match: re.Match[str], sent: date) -> date:
-    count = match["count"]
+def _span(count: str, unit: str, business: bool) -> timedelta:
     number = int(count) if count.isdigit() else _NUMBER_WORDS[count]
-    if _WEEKS.match(match["unit"]):
-        return sent + timedelta(days=7 * number)
-    if _BUSINESS.search(match.group()):
+    if _WEEKS.match(unit):
+        return timedelta(days=7 * number)
+    if business:
         # Five business days always fit in seven calendar days.
-        return sent + timedelta(days=number + 2 * (number // 5 + 1))
-    return sent + timedelta(days=number)
+        return timedelta(days=number + 2 * (number // 5 + 1))
+    return timedelta(days=number)
+
+
+def _within(match: re.Match[str], sent: date) -> date:
+    """The far end of the time frame: "in a week or two" is two weeks."""
+    business = _BUSINESS.search(match.group()) is not None
+    ends = [
+        (match["count"], match["unit"]),
+        (match["high"], match["unit"]),
+        (match["upper"], match["upper_unit"] or match["unit"]),
+    ]
+    return sent + max(_span(count, unit, business) for count, unit in ends if count)
 
 
 def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
@@ -300,11 +419,11 @@ def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
         return _RELATIVE[kind](sent)
     if kind == "within":
         return _within(match, sent)
-    found = find_dates(match["by_rest"], sent, language)
-    if not found or found[0].start != 0:
-        return None
-    hit = _first_after(found, 0)
-    return hit.day if hit else None
+    if match["ord_d"]:
+        return _day_of_month(int(match["ord_d"]), sent)
+    if match["wd"] and match["later"]:
+        return _in_next_week(_WEEKDAYS[match["wd"]], sent)
+    return _resolve(match, sent, language)
 
 
 def promised_deadline(
@@ -312,19 +431,34 @@ def promised_deadline(
 ) -> date | None:
     """The day the `promise` found in normalized `own` text sets ("by Friday").
 
-    Only the first time frame from the promise wording to the end of its
-    sentence counts, or, failing that, one in the next sentence right after
-    a word about their decision or answer ("a decision by"): another date of
-    the message (a start date, the end of a contract) says nothing about
-    when they will write.
+    The latest time frame from the promise wording to the end of its
+    sentence counts ("in a week or two"), or, failing that, one right after
+    a word about their decision or answer ("a decision by") earlier in that
+    sentence, then in the next sentence: another date of the message (a
+    start date, the end of a contract) says nothing about when they will
+    write.
     """
     sent = sent_at.date()
     end = _sentence_end(own, promise.end())
-    deadline = _first_deadline(own[promise.start() : end], sent, language)
+    sentence = own[promise.start() : end]
+    deadline = _latest_deadline(sentence, promise.end() - promise.start(), sent, language)
+    if deadline is None:
+        # "Decisions will be made by 11 December and I'll get back to you then."
+        before = own[_sentence_start(own, promise.start()) : promise.start()]
+        deadline = _answer_deadline(before, sent, language)
     if deadline is None:
         following = own[end : _sentence_end(own, end + 1)]
         deadline = _answer_deadline(following, sent, language)
     return deadline
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence running at `position` starts."""
+    start = 0
+    for mark in _SENTENCE_END.finditer(text, 0, position):
+        if not mark["abbreviation"]:
+            start = mark.end()
+    return start
 
 
 def _sentence_end(text: str, start: int) -> int:
@@ -349,6 +483,22 @@ def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
     return None
 
 
-def _first_deadline(sentence: str, sent: date, language: str) -> date | None:
-    days = (_timeframe(match, sent, language) for match in _TIMEFRAME.finditer(sentence))
-    return next((day for day in days if day is not None and day >= sent), None)
+def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str) -> date | None:
+    """The latest time frame in the promise's sentence, which starts with the promise.
+
+    Any earlier one would have the follow-up written before they said they
+    would answer: "in the next few days, at the latest by Friday 11
+    December". A day named with "on" is only the promise's when it follows
+    the promise closely, with no comma between: "we'll get back to you on
+    11 December", not "to arrange the final interview, which will be on 15
+    January".
+    """
+    days = []
+    for match in _TIMEFRAME.finditer(sentence):
+        gap = sentence[promise_end : match.start()]
+        if match["on"] and (len(gap) > _ON_REACH or "," in gap):
+            continue
+        day = _timeframe(match, sent, language)
+        if day is not None and day >= sent:
+            days.append(day)
+    return max(days, default=None)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.classify.dates import parse_ooo_return_date, promised_deadline
+from daemon.classify.dates import find_dates, parse_ooo_return_date, promised_deadline
 from daemon.classify.text import normalize
 from daemon.classify.vocabulary import PROMISE
 
@@ -64,23 +64,77 @@ def test_ambiguous_english_numeric_date_takes_the_nearest_reading_ahead(
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "language", "back"),
     [
-        "I am on parental leave and will be back on 1 June.",
-        "Je suis absente jusqu'au 30 avril.",
-        "Returning on 2027-09-01.",
-        "Congés : 23 juin",
+        ("I am on parental leave and will be back on 1 June.", "en", date(2027, 6, 1)),
+        ("I'm currently on parental leave until 30 April 2027.", "en", date(2027, 5, 1)),
+        ("Je suis en congé maternité jusqu'au 30 avril.", "fr", date(2027, 5, 1)),
+        ("Returning on 2027-09-01.", "en", date(2027, 9, 1)),
+        ("Congés : 23 juin", "fr", date(2027, 6, 24)),
     ],
 )
-def test_return_dates_beyond_four_months_are_not_believed(text: str) -> None:
-    """A return date months away is likelier a misreading than an absence: it postpones nothing."""
+def test_return_dates_within_a_year_are_believed(text: str, language: str, back: date) -> None:
+    """Long leave is real: writing while the recruiter is away is the failure to avoid."""
+    assert parse_ooo_return_date(text, SENT, language) == back
+
+
+@pytest.mark.parametrize(
+    "text", ["Returning on 2027-12-01.", "I am on sabbatical until 1 June 2028."]
+)
+def test_return_dates_beyond_a_year_are_not_believed(text: str) -> None:
+    """A return date more than a year away is likelier a misreading than an absence."""
     assert parse_ooo_return_date(text, SENT, "en") is None
 
 
-def test_a_far_date_does_not_hide_a_near_return_date() -> None:
-    """Only the far reading is dropped: the sender's return on Monday still counts."""
-    text = "Back on Monday, 23 November. The office is closed until 1 June."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Back on Monday, 23 November. The office is closed until 1 June.",
+        "Out of office until 22 November. Our offices are closed from 24 December to 4 January.",
+        "Out of office until 22 November. Please send timesheets to payroll by 15 December.",
+    ],
+)
+def test_a_later_sentence_does_not_extend_the_absence(text: str) -> None:
+    """Only the sentence that says when the sender is back gives an "until" date."""
     assert parse_ooo_return_date(text, SENT, "en") == date(2026, 11, 23)
+
+
+def test_an_until_date_must_follow_its_word() -> None:
+    """ "To" reads a date right after it ("to 4 December"), not one further on."""
+    text = "Out of office until 22 November, please send timesheets to payroll by 15 December."
+    assert parse_ooo_return_date(text, SENT, "en") == date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "back"),
+    [
+        ("I'm out of the office, back on Monday the 7th.", "en", date(2026, 12, 7)),
+        ("I'm on leave until Friday, the 4th of December.", "en", date(2026, 12, 5)),
+        ("Je suis absente et de retour le lundi 7.", "fr", date(2026, 12, 7)),
+        ("Ich bin ab Montag, den 7. Dezember wieder im Büro.", "de", date(2026, 12, 7)),
+        ("Ich bin bis Freitag, den 4. Dezember, nicht im Büro.", "de", date(2026, 12, 5)),
+        ("Estoy de vacaciones hasta el viernes 4.", "es", date(2026, 12, 5)),
+        ("Estoy fuera de la oficina, vuelvo el lunes 7.", "es", date(2026, 12, 7)),
+    ],
+)
+def test_reads_the_date_after_its_weekday_in_out_of_office(
+    text: str, language: str, back: date
+) -> None:
+    """ "Monday the 7th" is the 7th, not the next Monday."""
+    assert parse_ooo_return_date(text, SENT, language) == back
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("I'm out of office until the 7th.", date(2026, 12, 8)),
+        ("I'm away this week and next, back on the 7th.", date(2026, 12, 7)),
+        ("Back on the 20th.", date(2026, 11, 20)),
+    ],
+)
+def test_an_ordinal_alone_is_the_next_such_day_in_out_of_office(text: str, back: date) -> None:
+    """ "Until the 7th" is the next 7th of a month not before the reply."""
+    assert parse_ooo_return_date(text, SENT, "en") == back
 
 
 def test_without_dates_there_is_no_return_date() -> None:
@@ -345,6 +399,222 @@ def test_dates_outside_the_promise_are_not_deadlines(text: str, language: str) -
     assert _deadline(text, language) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We will get back to you by Friday the 11th.", "en", date(2026, 12, 11)),
+        ("We will get back to you by Friday, the 11th of December.", "en", date(2026, 12, 11)),
+        ("Nous reviendrons vers vous d'ici vendredi 11.", "fr", date(2026, 12, 11)),
+        ("Wir melden uns bis Freitag, den 11. Dezember, bei Ihnen.", "de", date(2026, 12, 11)),
+        ("Wir melden uns bis Mittwoch, den 9.12., bei Ihnen.", "de", date(2026, 12, 9)),
+        ("Te contactaremos antes del viernes 11.", "es", date(2026, 12, 11)),
+    ],
+)
+def test_reads_the_date_after_its_weekday(text: str, language: str, deadline: date) -> None:
+    """ "Friday the 11th" or "vendredi 11" is the 11th, not the next Friday."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("We'll get back to you by the 7th.", date(2026, 12, 7)),
+        ("We'll get back to you by the 20th.", date(2026, 11, 20)),
+        ("I'll be in touch by the 11th at the latest.", date(2026, 12, 11)),
+    ],
+)
+def test_an_ordinal_alone_is_the_next_such_day(text: str, deadline: date) -> None:
+    """ "By the 7th" is the next 7th of a month not before the message."""
+    assert _deadline(text) == deadline
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll get back to you after 2 rounds of interviews.",
+        "We'll get back to you by the 2nd round.",
+        "We'll get back to you in 3 hours.",
+    ],
+)
+def test_bare_numbers_are_not_dates(text: str) -> None:
+    """A number that is not after a weekday nor an ordinal where a date goes is no day."""
+    assert _deadline(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("the call is on monday 9 am", date(2026, 11, 16)),
+        ("rendez-vous lundi 10h", date(2026, 11, 16)),
+        ("we have 2 rounds in 3 days", None),
+    ],
+)
+def test_a_number_after_a_weekday_is_a_day_only_when_it_is_not_a_time(
+    text: str, day: date | None
+) -> None:
+    """ "Monday 9 am" is a Monday at nine; a number without its weekday is no date."""
+    found = find_dates(text, SENT.date(), "en")
+    assert [f.day for f in found] == ([day] if day else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We'll get back to you on 11 December.", "en", date(2026, 12, 11)),
+        ("We'll get back to you with a decision on Friday 11 December.", "en", date(2026, 12, 11)),
+        ("Nous reviendrons vers vous le vendredi 11 décembre.", "fr", date(2026, 12, 11)),
+        ("Wir melden uns am 11. Dezember bei Ihnen.", "de", date(2026, 12, 11)),
+        ("Wir melden uns am Freitag, 11.12., bei Ihnen.", "de", date(2026, 12, 11)),
+        ("Te contactaremos el 11/12.", "es", date(2026, 12, 11)),
+    ],
+)
+def test_reads_the_day_named_right_after_the_promise(
+    text: str, language: str, deadline: date
+) -> None:
+    """ "We'll get back to you on 11 December" sets 11 December."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "We'll get back to you to arrange the final interview, which will be on 15 January.",
+            "en",
+        ),
+        (
+            "Te contactaremos para organizar la entrevista final, que será el 15 de enero.",
+            "es",
+        ),
+        (
+            "Nous reviendrons vers vous rapidement, avant le démarrage du poste le 4 janvier.",
+            "fr",
+        ),
+    ],
+)
+def test_a_day_named_further_on_is_not_the_deadline(text: str, language: str) -> None:
+    """An "on" day after a comma or far from the promise is another event's."""
+    assert _deadline(text, language) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We'll get back to you no later than December 7th.", "en", date(2026, 12, 7)),
+        ("Nous reviendrons vers vous au plus tard le 7 décembre.", "fr", date(2026, 12, 7)),
+        ("Nous reviendrons vers vous le 7 décembre au plus tard.", "fr", date(2026, 12, 7)),
+        ("Nous vous répondrons au plus tard le 7/12.", "fr", date(2026, 12, 7)),
+        ("Wir melden uns spätestens am 11. Dezember bei Ihnen.", "de", date(2026, 12, 11)),
+        ("Wir melden uns bis spätestens 11.12. bei Ihnen.", "de", date(2026, 12, 11)),
+        ("Te contactaremos como muy tarde el 11 de diciembre.", "es", date(2026, 12, 11)),
+        (
+            "Te escribiremos en cuanto tengamos novedades, a más tardar el 11 de diciembre.",
+            "es",
+            date(2026, 12, 11),
+        ),
+    ],
+)
+def test_reads_at_the_latest_wordings(text: str, language: str, deadline: date) -> None:
+    """ "No later than", "au plus tard", "spätestens", "a más tardar" set the deadline."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("We'll get back to you by Mon., Dec. 7.", date(2026, 12, 7)),
+        ("We'll get back to you by Mon, Dec 7.", date(2026, 12, 7)),
+        ("We'll get back to you by Fri 4 Dec.", date(2026, 12, 4)),
+        ("We'll get back to you by Fri, Dec 4.", date(2026, 12, 4)),
+        ("We'll get back to you by 5pm on Friday 11 December.", date(2026, 12, 11)),
+    ],
+)
+def test_reads_short_weekdays_and_a_time_before_the_date(text: str, deadline: date) -> None:
+    """ "Mon., Dec. 7" and "5pm on Friday 11 December" are read as their date."""
+    assert _deadline(text) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We will get back to you within the next two weeks.", "en", date(2026, 11, 26)),
+        ("We will get back to you in the next 10 days.", "en", date(2026, 11, 22)),
+        ("Wir melden uns in den nächsten zwei Wochen bei Ihnen.", "de", date(2026, 11, 26)),
+        ("Nous reviendrons vers vous dans les deux prochaines semaines.", "fr", date(2026, 11, 26)),
+        ("Te contactaremos en las próximas dos semanas.", "es", date(2026, 11, 26)),
+        ("Te contactaremos en un plazo de 15 días.", "es", date(2026, 11, 27)),
+        ("Nous reviendrons vers vous sous quinzaine.", "fr", date(2026, 11, 26)),
+        ("We'll get back to you in a fortnight.", "en", date(2026, 11, 26)),
+    ],
+)
+def test_reads_within_the_next_time_frames(text: str, language: str, deadline: date) -> None:
+    """ "Within the next two weeks", "sous quinzaine" and "a fortnight" count from the message."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We'll get back to you in 1-2 weeks.", "en", date(2026, 11, 26)),
+        ("We'll get back to you in two to three weeks.", "en", date(2026, 12, 3)),
+        ("We'll get back to you in a week or two.", "en", date(2026, 11, 26)),
+        ("We'll get back to you within a few days to two weeks.", "en", date(2026, 11, 26)),
+        ("Wir melden uns in 2-3 Wochen.", "de", date(2026, 12, 3)),
+        ("Te contactaremos en 2 a 3 semanas.", "es", date(2026, 12, 3)),
+    ],
+)
+def test_a_range_is_read_by_its_upper_end(text: str, language: str, deadline: date) -> None:
+    """ "In 1-2 weeks" is two weeks: before then they have not broken their word."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "deadline"),
+    [
+        ("We'll get back to you by Wednesday next week.", "en", date(2026, 11, 18)),
+        (
+            "Nous reviendrons vers vous d'ici mercredi de la semaine prochaine.",
+            "fr",
+            date(2026, 11, 18),
+        ),
+        ("Wir melden uns bis Mittwoch nächster Woche bei Ihnen.", "de", date(2026, 11, 18)),
+        (
+            "Te contactaremos el miércoles de la semana que viene.",
+            "es",
+            date(2026, 11, 18),
+        ),
+        (
+            "Nous reviendrons vers vous d'ici la fin de la semaine prochaine.",
+            "fr",
+            date(2026, 11, 20),
+        ),
+        ("We'll get back to you by the end of next week.", "en", date(2026, 11, 20)),
+        ("We'll get back to you the week after next.", "en", date(2026, 11, 27)),
+        ("We'll get back to you by the end of the week after next.", "en", date(2026, 11, 27)),
+    ],
+)
+def test_reads_weekdays_and_ends_of_the_weeks_ahead(
+    text: str, language: str, deadline: date
+) -> None:
+    """ "Wednesday next week" is next week's, and "the week after next" ends a week later."""
+    assert _deadline(text, language) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        (
+            "We'll get back to you in the next few days, at the latest by Friday 4 December.",
+            date(2026, 12, 4),
+        ),
+        ("We'll get back to you by Friday, or within two weeks at the latest.", date(2026, 11, 26)),
+    ],
+)
+def test_takes_the_latest_time_frame_of_the_promise(text: str, deadline: date) -> None:
+    """With several time frames, the follow-up waits for the last one they gave."""
+    assert _deadline(text) == deadline
+
+
 def _deadline(text: str, language: str = "en") -> date | None:
     normalized = normalize(text)
     promise = PROMISE.search(normalized)
@@ -357,3 +627,11 @@ def test_never_raises_and_never_goes_back_in_time(text: str, language: str) -> N
     """Any text at all gives None or a day on or after the day the reply was sent."""
     back = parse_ooo_return_date(text, SENT, language)
     assert back is None or back >= SENT.date()
+
+
+def test_a_decision_date_before_the_promise_in_its_sentence() -> None:
+    """"Decisions will be made by 11 December and I'll get back to you then" reads 11 Dec."""
+    text = "decisions will be made by 11 december and i'll get back to you then."
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, SENT, "en") == date(2026, 12, 11)
