@@ -56,6 +56,35 @@ _WEEKDAYS = {
     **dict.fromkeys(("sunday", "dimanche", "sonntag", "domingo"), 6),
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Month names a time frame may give alone ("early January"), which the
+#: abbreviations are not: "mar", "jun" and "dec" are words too, or read only
+#: inside a date.
+_MONTH_ABBREVIATIONS = frozenset(
+    [
+        "jan",
+        "janv",
+        "feb",
+        "févr",
+        "mar",
+        "apr",
+        "avr",
+        "jun",
+        "jul",
+        "juil",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "okt",
+        "nov",
+        "dec",
+        "déc",
+        "dez",
+    ]
+)
+_FULL_MONTH = "|".join(
+    sorted((name for name in _MONTHS if name not in _MONTH_ABBREVIATIONS), key=len, reverse=True)
+)
 _WEEKDAY = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 #: English short weekdays. They lead a date ("Fri 4 Dec", "Mon., Dec. 7") but
 #: are never a date alone: "sat", "sun" and "wed" are words too, and other
@@ -174,6 +203,20 @@ _TIMEFRAME = re.compile(
     rf"\s(?:prochaine?s\s)?(?P<unit>{_UNIT})(?:\s(?:ouvrés|ouvrables|hábiles))?"
     rf"(?:{_RANGE}(?P<upper>\d{{1,2}}|{_NUMBER})(?:\s(?P<upper_unit>{_UNIT}))?)?)"
     r"|(?P<tomorrow>tomorrow|demain|mañana)"
+    # A part of a month, a month, the holidays: named close after the promise only
+    # (see `_latest_deadline`), since "the role starts in March" is no deadline.
+    r"|(?P<month_part>(?:(?:by|until|before|avant|d'ici|bis|antes de) )?(?P<part>early|beginning of"
+    r"|start of|mid|middle of|the end of|end of|late|début|mi|fin|anfang|mitte|ende"
+    r"|(?:a )?principios de|(?:a )?mediados de|(?:a )?finales de)[\s-](?:de |d'|des |del )?"
+    rf"(?P<pm>{_FULL_MONTH}))"
+    r"|(?P<in_month>(?:in|en|im|during|durant|courant) (?:the month of |le mois de |el mes de )?"
+    rf"(?P<im>{_FULL_MONTH}))"
+    r"|(?P<holidays>after the (?:holidays|christmas holidays|festive season|holiday season"
+    r"|christmas break|holiday break)|in the new year|après les (?:fêtes|vacances de noël)"
+    r"|nach den (?:feiertagen|weihnachtsfeiertagen|festtagen)|im neuen jahr"
+    r"|(?:después de|tras) (?:las fiestas|navidad|las vacaciones de navidad)|en el año nuevo)"
+    r"|(?P<christmas>before christmas|avant noël|vor weihnachten|antes de navidad)"
+    r"|(?P<calendar_week>(?:kw|kalenderwoche|calendar week) (?P<week>\d{1,2}))"
     # "on", "le", "am" and "el" name the day itself, and only when it follows the
     # promise closely (see `_latest_deadline`); the others say "by", or "at the latest".
     r"|(?P<by_day>(?:(?P<by>by|before|avant|d'ici|bis spätestens|bis|antes del?|no later than"
@@ -413,10 +456,75 @@ def _within(match: re.Match[str], sent: date) -> date:
     return sent + max(_span(count, unit, business) for count, unit in ends if count)
 
 
+#: Where "early", "mid" and "end of" a month fall: late in each, since a
+#: date read too early would have the follow-up written before it.
+_EARLY, _MID = 10, 20
+_PARTS = {
+    **dict.fromkeys(("early", "beginning of", "start of", "début", "anfang"), _EARLY),
+    **dict.fromkeys(("principios de", "a principios de"), _EARLY),
+    **dict.fromkeys(("mid", "middle of", "mi", "mitte", "mediados de", "a mediados de"), _MID),
+}
+_JANUARY = 1
+#: "After the holidays" said from November to Epiphany: the first full
+#: week of January is over by then.
+_HOLIDAY_SEASON_START, _AFTER_THE_HOLIDAYS = 11, date(2000, 1, 10)
+_CHRISTMAS_EVE = date(2000, 12, 24)
+
+
+def _month_ahead(month: int, sent: date) -> int:
+    """The year of the next such month, this one included."""
+    return sent.year if month >= sent.month else sent.year + 1
+
+
+def _in_month(match: re.Match[str], sent: date) -> date:
+    """'early January' is the 10th, 'mid-December' the 20th, 'in/end of March' its last day."""
+    name = match["pm"] or match["im"]
+    month = _MONTHS[name]
+    year = _month_ahead(month, sent)
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, _PARTS.get(match["part"] or "", last))
+
+
+def _holidays(sent: date) -> date | None:
+    """The end of the year's holidays, when they are the ones coming."""
+    if sent.month >= _HOLIDAY_SEASON_START:
+        return _AFTER_THE_HOLIDAYS.replace(year=sent.year + 1)
+    if sent.month == _JANUARY and sent <= _AFTER_THE_HOLIDAYS.replace(year=sent.year):
+        return _AFTER_THE_HOLIDAYS.replace(year=sent.year)
+    return None
+
+
+def _calendar_week(week: int, sent: date) -> date | None:
+    """The Friday of ISO week `week`, this year's or next year's."""
+    for year in (sent.isocalendar().year, sent.isocalendar().year + 1):
+        with contextlib.suppress(ValueError):
+            friday = date.fromisocalendar(year, week, 5)
+            if friday >= sent:
+                return friday
+    return None
+
+
+def _christmas_eve(sent: date) -> date | None:
+    eve = _CHRISTMAS_EVE.replace(year=sent.year)
+    return eve if eve >= sent else None
+
+
+#: Deadlines that a named month, season or week sets.
+_NAMED: dict[str, Callable[[re.Match[str], date], date | None]] = {
+    "month_part": _in_month,
+    "in_month": _in_month,
+    "holidays": lambda _, sent: _holidays(sent),
+    "christmas": lambda _, sent: _christmas_eve(sent),
+    "calendar_week": lambda match, sent: _calendar_week(int(match["week"]), sent),
+}
+
+
 def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
     kind = match.lastgroup or ""
     if kind in _RELATIVE:
         return _RELATIVE[kind](sent)
+    if kind in _NAMED:
+        return _NAMED[kind](match, sent)
     if kind == "within":
         return _within(match, sent)
     if match["ord_d"]:
@@ -483,6 +591,11 @@ def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
     return None
 
 
+def _named_closely(match: re.Match[str]) -> bool:
+    """A day or period that is the promise's only when it follows it closely."""
+    return any(match[name] for name in ("on", "month_part", "in_month", "holidays", "christmas"))
+
+
 def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str) -> date | None:
     """The latest time frame in the promise's sentence, which starts with the promise.
 
@@ -496,7 +609,7 @@ def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str)
     days = []
     for match in _TIMEFRAME.finditer(sentence):
         gap = sentence[promise_end : match.start()]
-        if match["on"] and (len(gap) > _ON_REACH or "," in gap):
+        if _named_closely(match) and (len(gap) > _ON_REACH or "," in gap):
             continue
         day = _timeframe(match, sent, language)
         if day is not None and day >= sent:

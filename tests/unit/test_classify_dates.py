@@ -630,8 +630,43 @@ def test_never_raises_and_never_goes_back_in_time(text: str, language: str) -> N
 
 
 def test_a_decision_date_before_the_promise_in_its_sentence() -> None:
-    """"Decisions will be made by 11 December and I'll get back to you then" reads 11 Dec."""
+    """ "Decisions will be made by 11 December and I'll get back to you then" reads 11 Dec."""
     text = "decisions will be made by 11 december and i'll get back to you then."
     promise = PROMISE.search(text)
     assert promise is not None
     assert promised_deadline(text, promise, SENT, "en") == date(2026, 12, 11)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we'll get back to you in early january.", date(2027, 1, 10)),
+        ("nous reviendrons vers vous début janvier.", date(2027, 1, 10)),
+        ("wir melden uns anfang januar bei ihnen.", date(2027, 1, 10)),
+        ("nous reviendrons vers vous mi-décembre.", date(2026, 12, 20)),
+        ("te contactaremos a mediados de diciembre.", date(2026, 12, 20)),
+        ("we'll get back to you by the end of december.", date(2026, 12, 31)),
+        ("we'll let you know in january.", date(2027, 1, 31)),
+        ("we will be in touch after the holidays.", date(2027, 1, 10)),
+        ("nous reviendrons vers vous après les fêtes.", date(2027, 1, 10)),
+        ("wir melden uns nach den feiertagen.", date(2027, 1, 10)),
+        ("te contactaremos después de las fiestas.", date(2027, 1, 10)),
+        ("we'll get back to you before christmas.", date(2026, 12, 24)),
+        ("wir melden uns bis kw 50.", date(2026, 12, 11)),
+        # A month later in the sentence, past a comma, is about something else.
+        ("we'll get back to you next week, the role starts in march.", date(2026, 11, 20)),
+    ],
+)
+def test_months_seasons_and_calendar_weeks(text: str, expected: date) -> None:
+    """A promise may name a part of a month, the holidays or a calendar week."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, SENT, "en") == expected
+
+
+def test_after_the_holidays_means_the_new_year_only_in_winter() -> None:
+    """In June, "after the holidays" names no date that can be read."""
+    text = "we will be in touch after the holidays."
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, datetime(2026, 6, 2, tzinfo=UTC), "en") is None
