@@ -344,7 +344,7 @@ def _wrote_before(case: _Case, spoke: Reading) -> bool:
 def _kind(analysis: Analysis, classification: Classification, sent: int) -> FollowupKind:
     if sent >= 1:
         return FollowupKind.SECOND_FOLLOWUP
-    if analysis.promise is not None:
+    if analysis.promise is not None and analysis.promise.by_person:
         return FollowupKind.AFTER_PROMISE
     if classification.stage is Stage.INTERVIEWED:
         return FollowupKind.AFTER_INTERVIEW

@@ -46,6 +46,16 @@ if TYPE_CHECKING:
     from daemon.domain import CalendarEvent, Message, Thread
 
 _SAMPLE_CHARS = 800
+#: A promise kept only for some candidates is no promise to the user: "we
+#: will get back to you only if you are shortlisted".
+_ONLY_SOME = re.compile(
+    r"(?<![\w])(?:only if|uniquement si|seulement si|nur (?:wenn|falls|bei)|ausschließlich"
+    r"|s[oó]lo (?:si|con)|únicamente (?:si|con)|shortlisted|short-listed|engere[n]? auswahl"
+    r"|candidature (?:est|sera) retenue|présélectionné|candidatos seleccionados"
+    r"|preseleccionad[oa]s?)(?![\w])"
+)
+#: How far around a promise its condition is read, within its sentence.
+_CONDITION_REACH = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +68,16 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Promise:
-    """The other side said they would come back; `deadline` when they said by when."""
+    """The other side said they would come back; `deadline` when they said by when.
+
+    `by_person` is false for an applicant-tracking system's template: its
+    time counts, but nobody is to be thanked for it.
+    """
 
     message: Message
     words: str
     deadline: date | None
+    by_person: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +200,11 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
     """What the other side said last: an ask the user has not answered, and a promise.
 
     Answering settles an ask, but a promise holds after the user's replies
-    ("thank you, I look forward to hearing from you") and her nudges: it is
-    read in the other side's last messages until they write again. An
-    applicant-tracking system's "we will get back to you within 3 weeks"
-    counts too.
+    ("thank you, I look forward to hearing from you") and her nudges. It is
+    read in the other side's last messages in person, back to one that
+    asked something or sent an invitation, which began a new exchange, and
+    in the automated mail around them: an applicant-tracking system's "we
+    will get back to you within 3 weeks" counts when no person promised.
     """
     ask: Ask | None = None
     promises: list[Promise] = []
@@ -201,34 +217,56 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
             continue
         if reading.kind not in (Kind.HUMAN, Kind.AUTOMATED):
             continue
-        heard = True
-        if not answered and ask is None and (what := asked_for(reading)) is not None:
+        what = asked_for(reading)
+        if not answered and ask is None and what is not None:
             ask = Ask(what, reading.message)
-        if reading.find(PROMISE):
-            promises.append(_promise(reading, language))
+        if reading.find(PROMISE) and (promise := _promise(reading, language)) is not None:
+            promises.append(promise)
+        if reading.kind is Kind.HUMAN:
+            heard = True
+            if what is not None or reading.message.calendar:
+                break
     return ask, _latest_promise(promises)
 
 
 def _latest_promise(promises: Sequence[Promise]) -> Promise | None:
-    """The promise that gives them the most time: "we'll be in touch" never shortens "by 11 Dec".
+    """A person's newest promise that says by when, else their newest; a template's if none.
 
-    `promises` run newest first; among promises without a date, the newest.
+    `promises` run newest first. An earlier date gives way to a later
+    promise's ("by 30 November" after "by 18 December"), but a promise
+    without one ("we'll be in touch") never shortens a dated one.
     """
-    dated = [p for p in promises if p.deadline is not None]
-    if dated:
-        return max(dated, key=lambda p: (p.deadline, p.message.date))
-    return promises[0] if promises else None
+    chosen = [p for p in promises if p.by_person] or list(promises)
+    dated = (p for p in chosen if p.deadline is not None)
+    return next(dated, chosen[0] if chosen else None)
 
 
-def _promise(reading: Reading, language: str) -> Promise:
-    """The message's promise with the latest deadline, else its first promise."""
-    hits = list(PROMISE.finditer(reading.flat, reading.anchors))
+def _promise(reading: Reading, language: str) -> Promise | None:
+    """The message's promise with the latest deadline, else its first.
+
+    None when every promise is kept for some candidates only.
+    """
+    by_person = reading.kind is Kind.HUMAN
+    text = reading.flat
+    hits = [hit for hit in PROMISE.finditer(text, reading.anchors) if not _for_some(text, hit)]
     dated = [
-        Promise(reading.message, hit.group(), deadline)
+        Promise(reading.message, hit.group(), deadline, by_person)
         for hit in hits
-        if (deadline := promised_deadline(reading.flat, hit, reading.message.date, language))
+        if (deadline := promised_deadline(text, hit, reading.message.date, language))
     ]
-    return _latest_promise(dated) or Promise(reading.message, hits[0].group(), None)
+    if dated:
+        return max(dated, key=lambda p: p.deadline or reading.message.date.date())
+    return Promise(reading.message, hits[0].group(), None, by_person) if hits else None
+
+
+def _for_some(text: str, promise: re.Match[str]) -> bool:
+    """Whether the promise's sentence keeps it for some candidates only."""
+    start = max(0, promise.start() - _CONDITION_REACH)
+    before = text[start : promise.start()]
+    after = text[promise.end() : promise.end() + _CONDITION_REACH]
+    before = re.split(r"[.!?]", before)[-1]
+    after = re.split(r"[.!?]", after)[0]
+    return _ONLY_SOME.search(f"{before} {after}") is not None
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:

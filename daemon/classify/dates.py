@@ -96,7 +96,9 @@ _DAY_SUFFIX = r"(?:st|nd|rd|th|er|\.|º)?"
 #: or the month of a date read another way.
 _NOT_A_DAY = (
     rf"(?![\w:]|[.,/-]\d|\s?[-\u2013]\s?\d|\.?\s?(?:of\s|de\s)?(?:{_MONTH})(?![\w])"
-    r"|\s?(?:h|am|pm|a\.m|p\.m|uhr|hrs?)(?![\w]))"
+    r"|\s?(?:h|am|pm|a\.m|p\.m|uhr|hrs?)(?![\w])"
+    # A count: "by Monday, 12 candidates are still in the process".
+    r"|\s(?!(?:at|à|um|a las?)\s)[^\W\d])"
 )
 
 #: A date, optionally led by its weekday ("Friday, the 11th of December",
@@ -144,13 +146,16 @@ _RETURN_ANCHOR = re.compile(
 #: How far after "back on" its date may start: "back in the office, as
 #: planned, on 7 December".
 _ANCHOR_REACH = 24
-#: "Until" words are short and common ("to", "au", "al", "bis"): their date
-#: must follow at once, as in "until 7 December", not "send timesheets to
+#: The shortest "until" words are common words too: their date must follow
+#: at once, as in "from 23 November to 7 December", not "send timesheets to
 #: payroll by 15 December".
+_SHORT_UNTIL = frozenset({"to", "au", "al"})
 _UNTIL_REACH = 3
 #: How long after an out-of-office reply its sender can be expected back:
 #: a year covers parental leave and sabbaticals.
 _RETURN_HORIZON = timedelta(days=366)
+#: How far ahead a date without return wording may be the return.
+_GUESS_HORIZON = timedelta(days=120)
 
 _WEEK_WORDS = r"(?:week|semaine|woche|semana)"
 _NUMBER_WORDS = {
@@ -171,7 +176,8 @@ _TIME = (
 #: After a weekday, the week it falls in: "Wednesday next week".
 _OF_NEXT_WEEK = (
     r"\s(?:(?:of\s)?next week|(?:de\s)?la semaine prochaine|(?:der\s)?(?:nächste[rn]?"
-    r"|kommende[rn]?)\swoche|(?:de\s)?la (?:semana que viene|próxima semana|semana próxima))"
+    r"|kommende[rn]?)\swoche|(?:de\s)?la (?:semana que viene|próxima semana|semana próxima)"
+    r"|prochain)"
 )
 
 _TIMEFRAME = re.compile(
@@ -201,8 +207,10 @@ _TIMEFRAME = re.compile(
     r"(?:about |around |approx\. |ca\. |etwa |environ |env\. |aproximadamente |aprox\. )?"
     rf"(?P<count>\d{{1,2}}|{_NUMBER})(?:{_RANGE}(?P<high>\d{{1,2}}|{_NUMBER}))?"
     rf"\s(?:prochaine?s\s)?(?P<unit>{_UNIT})(?:\s(?:ouvrés|ouvrables|hábiles))?"
-    rf"(?:{_RANGE}(?P<upper>\d{{1,2}}|{_NUMBER})(?:\s(?P<upper_unit>{_UNIT}))?)?)"
-    r"|(?P<tomorrow>tomorrow|demain|mañana)"
+    # Without its own unit, the upper end closes the phrase: "in a week or two", not
+    # "en 2 semanas a 10 candidatos".
+    rf"(?:{_RANGE}(?P<upper>\d{{1,2}}|{_NUMBER})(?:\s(?P<upper_unit>{_UNIT})|(?!\s[^\W\d])))?)"
+    r"|(?P<tomorrow>tomorrow|demain|mañana|morgen)"
     # A part of a month, a month, the holidays: named close after the promise only
     # (see `_latest_deadline`), since "the role starts in March" is no deadline.
     r"|(?P<month_part>(?:(?:by|until|before|avant|d'ici|bis|antes de) )?(?P<part>early|beginning of"
@@ -219,9 +227,12 @@ _TIMEFRAME = re.compile(
     r"|(?P<calendar_week>(?:kw|kalenderwoche|calendar week) (?P<week>\d{1,2}))"
     # "on", "le", "am" and "el" name the day itself, and only when it follows the
     # promise closely (see `_latest_deadline`); the others say "by", or "at the latest".
-    r"|(?P<by_day>(?:(?P<by>by|before|avant|d'ici|bis spätestens|bis|antes del?|no later than"
-    r"|not later than|au plus tard|spätestens|a más tardar|como muy tarde)|(?P<on>on|le|am|el))"
-    rf"\s(?:{_TIME}\s(?:on |le |am |el )?)?(?:le |the |zum |dem |am |el )?"
+    r"|(?P<by_day>(?:(?P<by>by|before|avant|d'ici|bis|antes del?)|(?P<at_latest>bis spätestens"
+    r"|no later than|not later than|au plus tard|spätestens|a más tardar|como muy tarde)"
+    r"|(?P<on>on|le|am|el)),?"
+    rf"\s(?:{_TIME}\s(?:on |le |am |el )?)?(?:le |the |zum |dem |am |el (?:día )?|día )?"
+    # "By next Friday" is read as next week's: a day too late beats a day too early.
+    r"(?P<next>(?:next|nächste[rn]?|kommende[rn]?|(?:el )?próximo)\s)?"
     rf"(?P<by_rest>{_DATE_BODY}|{_ORDINAL_DAY})(?P<later>{_OF_NEXT_WEEK})?)"
     r")(?![\w])"
 )
@@ -251,7 +262,8 @@ _VAGUE_WORDS = frozenset({"update", "updates", "answers", "réponses", "respuest
 _OTHER_THING = re.compile(
     r"(?<![\w])(?:questionnaire|description|publi\w*|start\w*|contra\w*|assignment|form|tests?"
     r"|case study|étude de cas|fallstudie|caso práctico|stelle|poste|puesto|vertrag|beginn\w*"
-    r"|comienz\w*|début|reorgani\w*|réorgani\w*)(?![\w])"
+    r"|comienz\w*|début|reorgani\w*|réorgani\w*|eintritt\w*|einstieg|on ?board\w*|incorpora\w*"
+    r"|hire|office|bureau|büro|oficina|closed|fermée?s?|geschlossen|cerrad[ao]s?)(?![\w])"
 )
 
 #: A full stop ends a sentence, unless it follows a day before its month
@@ -266,6 +278,15 @@ _SENTENCE_END = re.compile(
     rf"|(?:[!?]|(?<!\d)\.|\.(?!\s(?:{_MONTH})(?![\w])))(?:\s|$)"
 )
 _SHORT_YEAR = 2
+#: How long ago a date without its year may be, before it reads as next year's.
+_RECENT = timedelta(days=60)
+#: What joins a time frame to a limit on it: "…, at the latest by", "… or".
+_LIMIT = re.compile(
+    r"[\s,;:\u2013-]*(?:(?:or|ou|oder|o|at the (?:very )?latest|au plus tard|spätestens"
+    r"|a más tardar|como muy tarde)[\s,]*)?"
+)
+#: Marks that end a clause, so that a date after them is another matter's.
+_SEPARATOR = re.compile(r"[,;:\u2013]|\s-\s")
 _DECEMBER = 12
 #: How far after the promise wording an "on" day may start: "we'll get back
 #: to you with a decision on 11 December".
@@ -280,14 +301,17 @@ class Found(NamedTuple):
 
 
 def _infer_year(month: int, day: int, sent: date) -> date | None:
-    """The first such date not long before `sent`: prose omits the year."""
-    for year in (sent.year, sent.year + 1):
-        try:
+    """The first such date at most `_RECENT` before `sent`: prose omits the year.
+
+    "Until 10 November" in a reply of 24 November is a forgotten
+    out-of-office, not next November; "back on 1 June" in November is next
+    June.
+    """
+    for year in (sent.year - 1, sent.year, sent.year + 1):
+        with contextlib.suppress(ValueError):
             candidate = date(year, month, day)
-        except ValueError:
-            return None
-        if candidate >= sent - timedelta(days=7):
-            return candidate
+            if candidate >= sent - _RECENT:
+                return candidate
     return None
 
 
@@ -376,31 +400,28 @@ def parse_ooo_return_date(text: str, sent_at: datetime, language: str) -> date |
     """The first day an out-of-office sender is back, when the text says.
 
     "back on 3 Nov" gives 3 Nov; "away until 3 Nov" gives 4 Nov (until is
-    read as inclusive). An "until" date counts only in the first sentence
-    that gives a return date: a later one is another absence or another
-    matter ("the office is closed from 24 December to 4 January"). Without
-    such wording, the latest date is read as the last day away. A day beyond
-    `_RETURN_HORIZON` is never the answer.
+    read as inclusive); of several, the latest, since the sender may be away
+    twice ("at a conference until 27 November, then on leave until 11
+    December"). Without such wording, the latest date not far ahead is
+    read as the last day away. A day beyond `_RETURN_HORIZON` is never the
+    answer.
     """
     normalized = normalize(text).replace("\n", " ")
     sent = sent_at.date()
     found = [f for f in find_dates(normalized, sent, language) if f.day >= sent]
     candidates: list[date] = []
-    first_sentence_end: int | None = None
     for anchor in _RETURN_ANCHOR.finditer(normalized):
         back = anchor.group("back") is not None
-        if not back and first_sentence_end is not None and anchor.start() > first_sentence_end:
-            continue
-        reach = _ANCHOR_REACH if back else _UNTIL_REACH
+        short = anchor.group() in _SHORT_UNTIL
+        reach = _UNTIL_REACH if short else _ANCHOR_REACH
         day = _first_after(normalized, found, anchor.end(), reach, sent)
-        if day is None:
-            continue
-        if first_sentence_end is None:
-            first_sentence_end = _sentence_end(normalized, anchor.start())
-        candidates.append(day if back else day + timedelta(days=1))
-    if not candidates:
-        candidates = [f.day + timedelta(days=1) for f in found]
+        if day is not None:
+            candidates.append(day if back else day + timedelta(days=1))
     horizon = sent + _RETURN_HORIZON
+    if not candidates:
+        # A date with no return wording may be anything (a signature's event).
+        candidates = [f.day + timedelta(days=1) for f in found]
+        horizon = sent + _GUESS_HORIZON
     return max((day for day in candidates if day <= horizon), default=None)
 
 
@@ -529,7 +550,7 @@ def _timeframe(match: re.Match[str], sent: date, language: str) -> date | None:
         return _within(match, sent)
     if match["ord_d"]:
         return _day_of_month(int(match["ord_d"]), sent)
-    if match["wd"] and match["later"]:
+    if match["wd"] and (match["later"] or match["next"]):
         return _in_next_week(_WEEKDAYS[match["wd"]], sent)
     return _resolve(match, sent, language)
 
@@ -553,7 +574,9 @@ def promised_deadline(
     if deadline is None:
         # "Decisions will be made by 11 December and I'll get back to you then."
         before = own[_sentence_start(own, promise.start()) : promise.start()]
-        deadline = _answer_deadline(before, sent, language)
+        # "Decisions take longer in December, but we'll be in touch": a month
+        # before the promise says when things are slow, not when they answer.
+        deadline = _answer_deadline(before, sent, language, named=False)
     if deadline is None:
         following = own[end : _sentence_end(own, end + 1)]
         deadline = _answer_deadline(following, sent, language)
@@ -577,14 +600,22 @@ def _sentence_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _answer_deadline(sentence: str, sent: date, language: str) -> date | None:
-    """The first time frame that closely follows a word about their answer."""
+def _answer_deadline(
+    sentence: str, sent: date, language: str, *, named: bool = True
+) -> date | None:
+    """The first time frame that closely follows a word about their answer.
+
+    With `named` false, a day or period named as `_named_closely` says does
+    not count.
+    """
     for word in _ABOUT_THE_ANSWER.finditer(sentence):
         reach = _ANSWER_REACH if word.group() in _VAGUE_WORDS else _DECISION_REACH
         for match in _TIMEFRAME.finditer(sentence, word.end()):
             gap = sentence[word.end() : match.start()]
             if len(gap) > reach or "," in gap or _OTHER_THING.search(gap):
                 break
+            if not named and _named_closely(match):
+                continue
             day = _timeframe(match, sent, language)
             if day is not None and day >= sent:
                 return day
@@ -597,21 +628,28 @@ def _named_closely(match: re.Match[str]) -> bool:
 
 
 def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str) -> date | None:
-    """The latest time frame in the promise's sentence, which starts with the promise.
+    """The promise's time frame in its sentence, which starts with the promise.
 
-    Any earlier one would have the follow-up written before they said they
-    would answer: "in the next few days, at the latest by Friday 11
-    December". A day named with "on" is only the promise's when it follows
-    the promise closely, with no comma between: "we'll get back to you on
-    11 December", not "to arrange the final interview, which will be on 15
-    January".
+    The first time frame after the promise wording is its own, unless words
+    about another matter come between ("the start date would be by 4
+    January"); a day or period named with "on" or a month only when it
+    follows closely, with no comma between. A limit joined to it stretches
+    it to the latest ("in the next few days, at the latest by 11 December",
+    "in a week or two"): a follow-up written before that would be early.
     """
-    days = []
+    latest: date | None = None
+    previous_end: int | None = None
     for match in _TIMEFRAME.finditer(sentence):
-        gap = sentence[promise_end : match.start()]
-        if _named_closely(match) and (len(gap) > _ON_REACH or "," in gap):
-            continue
+        if previous_end is None:
+            gap = sentence[promise_end : match.start()]
+            if _OTHER_THING.search(gap):
+                return None
+            if _named_closely(match) and (len(gap) > _ON_REACH or _SEPARATOR.search(gap)):
+                continue
+        elif _LIMIT.fullmatch(sentence, previous_end, match.start()) is None:
+            break
         day = _timeframe(match, sent, language)
         if day is not None and day >= sent:
-            days.append(day)
-    return max(days, default=None)
+            latest = day if latest is None else max(latest, day)
+            previous_end = match.end()
+    return latest

@@ -809,11 +809,13 @@ PROMISE = lexicon(
     r"come back to you|circle back|be back in touch)",
     r"(?:we|i)(?:'re| are| am)? (?:aim|hope|plan|expect|intend)(?:ing)? to (?:get back to "
     r"(?:you|all (?:candidates|applicants))|come back to you|be in touch|let you know"
-    r"|have (?:an answer|a decision|news|an update)|make (?:a|our|the) (?:final )?decision)",
+    r"|have (?:an answer|a decision|news|an update)(?! from you)"
+    r"|make (?:a|our|the) (?:final )?decision)",
     r"you(?:'ll| will| should) hear (?:back )?from (?:us|me)",
     r"you (?:can|may|should|will) expect to hear (?:back )?from (?:us|me)",
-    r"(?:expect|should have) (?:an? )?(?:update|answer|decision|feedback)",
-    r"expect to (?:make|reach|have) (?:a|our|the) (?:final )?decision",
+    # "We'd expect to have a decision from you" waits on the user: no promise.
+    r"(?:expect|should have) (?:an? )?(?:update|answer|decision|feedback)(?! from you)",
+    r"expect to (?:make|reach|have) (?:a|our|the) (?:final )?decision(?! from you)",
     r"the latest we (?:would|will|can) (?:give you|send you|have) (?:an answer|a decision"
     r"|feedback|news)",
     r"(?:feedback|an answer|a decision|an update)(?: on [\w ]{1,40})? will follow",
@@ -833,7 +835,8 @@ PROMISE = lexicon(
     r"|nachricht|bescheid|entscheidung)",
     rf"sie (?:erhalten|bekommen) (?:von uns )?{_within_sentence(30)}(?:antwort|rückmeldung"
     r"|nachricht|bescheid|entscheidung)",
-    r"(?:eine |unsere |ihre )?(?:antwort|rückmeldung|nachricht|entscheidung) (?:erhalten"
+    # The article keeps "mit dieser Nachricht erhalten Sie die Einladung" out.
+    r"(?:eine|unsere|ihre) (?:antwort|rückmeldung|nachricht|entscheidung) (?:erhalten"
     r"|bekommen) sie",
     r"(?:nos|me) pondremos en contacto|me pondré en contacto",
     r"(?:te|le|os) (?:contactaremos|contactaré|diremos algo|mantendremos informad[oa]s?|"

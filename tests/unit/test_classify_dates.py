@@ -70,7 +70,6 @@ def test_ambiguous_english_numeric_date_takes_the_nearest_reading_ahead(
         ("I'm currently on parental leave until 30 April 2027.", "en", date(2027, 5, 1)),
         ("Je suis en congé maternité jusqu'au 30 avril.", "fr", date(2027, 5, 1)),
         ("Returning on 2027-09-01.", "en", date(2027, 9, 1)),
-        ("Congés : 23 juin", "fr", date(2027, 6, 24)),
     ],
 )
 def test_return_dates_within_a_year_are_believed(text: str, language: str, back: date) -> None:
@@ -86,17 +85,48 @@ def test_return_dates_beyond_a_year_are_not_believed(text: str) -> None:
     assert parse_ooo_return_date(text, SENT, "en") is None
 
 
+def test_an_until_date_needs_its_own_words() -> None:
+    """ "To" reads a return date only right before it, not "send timesheets to payroll by"."""
+    text = "Out of office until 22 November. Please send timesheets to payroll by 15 December."
+    assert parse_ooo_return_date(text, SENT, "en") == date(2026, 11, 23)
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "Back on Monday, 23 November. The office is closed until 1 June.",
-        "Out of office until 22 November. Our offices are closed from 24 December to 4 January.",
-        "Out of office until 22 November. Please send timesheets to payroll by 15 December.",
+        "I'm at a conference until Friday 20 November. After that I'm on leave until 4 December.",
+        "Ich bin bis zum 20.11. auf Dienstreise. Anschließend bin ich bis zum 4.12. im Urlaub.",
+        "Estoy de viaje hasta el 20/11. Luego estaré de vacaciones hasta el día 4 de diciembre.",
     ],
 )
-def test_a_later_sentence_does_not_extend_the_absence(text: str) -> None:
-    """Only the sentence that says when the sender is back gives an "until" date."""
-    assert parse_ooo_return_date(text, SENT, "en") == date(2026, 11, 23)
+def test_the_last_of_two_absences_counts(text: str) -> None:
+    """Away twice, the sender is back after the second absence."""
+    assert parse_ooo_return_date(text, SENT, "en") == date(2026, 12, 5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am out of the office until 10 October.",
+        "Je suis absente jusqu'au 13 octobre inclus.",
+        "Ich bin bis zum 13.10. nicht im Büro.",
+    ],
+)
+def test_a_forgotten_out_of_office_holds_nothing(text: str) -> None:
+    """A return date weeks before the reply is an old auto-reply, not next year's."""
+    assert parse_ooo_return_date(text, SENT, "en") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Congés : 23 juin",
+        "I'm at a conference. Join us at the Acme Summit, 15 June 2027",
+    ],
+)
+def test_a_date_without_return_words_is_believed_only_near(text: str) -> None:
+    """With no "back" or "until", a far date is likelier an event's than the return."""
+    assert parse_ooo_return_date(text, SENT, "en") is None
 
 
 def test_an_until_date_must_follow_its_word() -> None:
@@ -670,3 +700,43 @@ def test_after_the_holidays_means_the_new_year_only_in_winter() -> None:
     promise = PROMISE.search(text)
     assert promise is not None
     assert promised_deadline(text, promise, datetime(2026, 6, 2, tzinfo=UTC), "en") is None
+
+
+PROMISE_SENT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Another matter's date later in the sentence is not the deadline.
+        (
+            "we'll get back to you next week; the successful candidate would start by 4 january.",
+            date(2026, 12, 4),
+        ),
+        ("i'll get back to you by friday with a start date before 1 march.", date(2026, 11, 27)),
+        (
+            "wir melden uns nächste woche, der eintritt wäre bis spätestens 1. märz.",
+            date(2026, 12, 4),
+        ),
+        ("ich melde mich morgen, das büro ist bis zum 4. januar geschlossen.", date(2026, 11, 25)),
+        (
+            "nous reviendrons vers vous vite, la prise de poste étant prévue d'ici le 4 janvier.",
+            None,
+        ),
+        ("we'll be in touch soon - in march we moved offices so things are slow.", None),
+        ("decisions take a bit longer in december, but we'll get back to you.", None),
+        # A count after a weekday, a range's end without its unit.
+        (
+            "we'll get back to you by monday, 12 candidates are still in the process.",
+            date(2026, 11, 30),
+        ),
+        ("nos pondremos en contacto contigo en 2 semanas a 10 candidatos.", date(2026, 12, 8)),
+        # "At the latest" between commas.
+        ("te contactaremos, a más tardar, el viernes 11 de diciembre.", date(2026, 12, 11)),
+    ],
+)
+def test_the_promises_own_time_frame(text: str, expected: date | None) -> None:
+    """Only the time frame that belongs to the promise, and a limit joined to it, count."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected

@@ -740,3 +740,114 @@ def test_only_the_shortlisted_hear_back_is_no_promise() -> None:
     note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
     d = decide(applied(note), RULES, at("2026-11-30 10:00"))
     assert (d.due, d.kind) == (True, FollowupKind.AFTER_APPLICATION)
+
+
+BY_18_DECEMBER = "Hi Alice,\n\nWe'll get back to you by Friday 18 December." + RECRUITER_SIGNATURE
+
+
+def test_an_automated_notice_does_not_erase_a_promise() -> None:
+    """A notification after Alice's thanks leaves Sam's promised date standing."""
+    promise = message("2026-11-24 10:00", SAM, body=BY_11_DECEMBER)
+    thanks = mine("2026-11-24 12:00", (SAM,), THANKS)
+    notice = message(
+        "2026-11-25 08:00",
+        GREENHOUSE,
+        body="Your documents have been added to your candidate profile.",
+    )
+    d = decide(applied(promise, thanks, notice), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
+
+
+def test_a_newer_promise_replaces_an_older_one() -> None:
+    """Sam's "by 30 November" the next day replaces his "by 18 December"."""
+    first = message("2026-11-24 10:00", SAM, body=BY_18_DECEMBER)
+    sooner = message(
+        "2026-11-25 10:00",
+        SAM,
+        body="Hi Alice,\n\nGood news, I'll get back to you by Monday 30 November."
+        + RECRUITER_SIGNATURE,
+    )
+    d = decide(applied(first, sooner), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("due since 2026-12-02")
+
+
+def test_a_persons_promise_beats_a_template() -> None:
+    """Sam's "by Friday 13 November" counts, not the ATS's "within 6 weeks"."""
+    ack = message(
+        "2026-11-02 09:05",
+        GREENHOUSE,
+        body="Thank you for applying. We will get back to you within 6 weeks.",
+    )
+    note = message(
+        "2026-11-03 10:00",
+        SAM,
+        body="Hi Alice,\n\nI'll get back to you by Friday 13 November." + RECRUITER_SIGNATURE,
+    )
+    d = decide(applied(ack, note), RULES, at("2026-11-18 10:00"))
+    assert d.reason.startswith("due since 2026-11-17")
+    assert d.kind is FollowupKind.AFTER_PROMISE
+
+
+def test_a_template_promise_sets_a_date_but_thanks_nobody() -> None:
+    """An ATS's promise holds the follow-up; the draft is not "after your promise"."""
+    ack = message(
+        "2026-11-02 09:05",
+        GREENHOUSE,
+        body="Thank you for applying. We will get back to you within 3 weeks.",
+    )
+    d = decide(applied(ack), RULES, at("2026-11-30 10:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_APPLICATION
+
+
+def test_a_new_request_ends_an_earlier_promise() -> None:
+    """Priya taking over with a request starts a new exchange: Sam's date no longer holds."""
+    promise = message("2026-11-24 10:00", SAM, body=BY_18_DECEMBER)
+    takeover = message(
+        "2026-11-25 09:00",
+        PRIYA,
+        body="Hi Alice,\n\nSam has left and I'm taking over your application. Could you send "
+        "me your portfolio?" + MANAGER_SIGNATURE,
+    )
+    portfolio = mine("2026-11-25 11:00", (PRIYA,), "Hi Priya,\n\nHere it is.\n\nAlice")
+    d = decide(applied(promise, takeover, portfolio), RULES, at("2026-12-03 10:00"))
+    assert d.reason.startswith("due since 2026-12-02")
+
+
+def test_waiting_for_the_users_answer_is_no_promise() -> None:
+    """ "We hope to have an answer from you by 11 December" promises nothing."""
+    words = "We hope to have an answer from you by Friday 11 December on the offer."
+    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.kind is not FollowupKind.AFTER_PROMISE
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "We will get back to you only if you are shortlisted.",
+        "Nous reviendrons vers vous uniquement si votre candidature est retenue.",
+        "Wir melden uns ausschließlich bei Kandidaten, die in die engere Auswahl kommen.",
+        "Solo nos pondremos en contacto con los candidatos seleccionados.",
+    ],
+)
+def test_a_promise_for_some_candidates_only_is_none(words: str) -> None:
+    """ "Only if you are shortlisted" promises Alice nothing, in four languages."""
+    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    assert (d.due, d.kind) == (True, FollowupKind.AFTER_APPLICATION)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "We'll get back to you by next Friday.",
+        "Wir melden uns bis nächsten Freitag.",
+        "Nous reviendrons vers vous d'ici vendredi prochain.",
+    ],
+)
+def test_next_friday_is_next_weeks(words: str) -> None:
+    """ "By next Friday", written on a Tuesday, waits for the Friday of the week after."""
+    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-08"), d.reason
