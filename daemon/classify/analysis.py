@@ -49,10 +49,11 @@ _SAMPLE_CHARS = 800
 #: A promise kept only for some candidates is no promise to the user: "we
 #: will get back to you only if you are shortlisted".
 _ONLY_SOME = re.compile(
-    r"(?<![\w])(?:only if|uniquement si|seulement si|nur (?:wenn|falls|bei)|ausschließlich"
-    r"|s[oó]lo (?:si|con)|únicamente (?:si|con)|shortlisted|short-listed|engere[n]? auswahl"
-    r"|candidature (?:est|sera) retenue|présélectionné|candidatos seleccionados"
-    r"|preseleccionad[oa]s?)(?![\w])"
+    r"(?<![\w])(?:only if|only (?:the )?(?:shortlisted|selected|successful) (?:candidates"
+    r"|applicants)|uniquement si|seulement si|si votre candidature (?:est|sera) retenue"
+    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)"
+    r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|contactaremos))"
+    r"(?![\w])"
 )
 #: How far around a promise its condition is read, within its sentence.
 _CONDITION_REACH = 60
@@ -201,10 +202,10 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
 
     Answering settles an ask, but a promise holds after the user's replies
     ("thank you, I look forward to hearing from you") and her nudges. It is
-    read in the other side's last messages in person, back to one that
-    asked something or sent an invitation, which began a new exchange, and
-    in the automated mail around them: an applicant-tracking system's "we
-    will get back to you within 3 weeks" counts when no person promised.
+    read in the other side's last messages in person, back to one that sent
+    an invitation, which began a new exchange, and in the automated mail
+    around them: an applicant-tracking system's "we will get back to you
+    within 3 weeks" counts when no person promised a date.
     """
     ask: Ask | None = None
     promises: list[Promise] = []
@@ -224,21 +225,26 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
             promises.append(promise)
         if reading.kind is Kind.HUMAN:
             heard = True
-            if what is not None or reading.message.calendar:
+            if reading.message.calendar:
                 break
     return ask, _latest_promise(promises)
 
 
 def _latest_promise(promises: Sequence[Promise]) -> Promise | None:
-    """A person's newest promise that says by when, else their newest; a template's if none.
+    """The promise that gives them the most time, a person's before a template's.
 
-    `promises` run newest first. An earlier date gives way to a later
-    promise's ("by 30 November" after "by 18 December"), but a promise
-    without one ("we'll be in touch") never shortens a dated one.
+    A date read too early has the follow-up written before they said they
+    would answer, so of several dated promises the latest counts, and a
+    promise without a date ("we'll be in touch") never shortens a dated
+    one. `promises` run newest first: without any date, a person's newest.
     """
-    chosen = [p for p in promises if p.by_person] or list(promises)
-    dated = (p for p in chosen if p.deadline is not None)
-    return next(dated, chosen[0] if chosen else None)
+    for group in ([p for p in promises if p.by_person], promises):
+        dated = [p for p in group if p.deadline is not None]
+        if dated:
+            return max(dated, key=lambda p: (p.deadline, p.by_person))
+    personal = [p for p in promises if p.by_person]
+    undated = personal or list(promises)
+    return undated[0] if undated else None
 
 
 def _promise(reading: Reading, language: str) -> Promise | None:
@@ -261,12 +267,10 @@ def _promise(reading: Reading, language: str) -> Promise | None:
 
 def _for_some(text: str, promise: re.Match[str]) -> bool:
     """Whether the promise's sentence keeps it for some candidates only."""
-    start = max(0, promise.start() - _CONDITION_REACH)
-    before = text[start : promise.start()]
+    before = text[max(0, promise.start() - _CONDITION_REACH) : promise.start()]
     after = text[promise.end() : promise.end() + _CONDITION_REACH]
-    before = re.split(r"[.!?]", before)[-1]
-    after = re.split(r"[.!?]", after)[0]
-    return _ONLY_SOME.search(f"{before} {after}") is not None
+    sentence = re.split(r"[.!?]", before)[-1] + promise.group() + re.split(r"[.!?]", after)[0]
+    return _ONLY_SOME.search(sentence) is not None
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:

@@ -98,7 +98,8 @@ _NOT_A_DAY = (
     rf"(?![\w:]|[.,/-]\d|\s?[-\u2013]\s?\d|\.?\s?(?:of\s|de\s)?(?:{_MONTH})(?![\w])"
     r"|\s?(?:h|am|pm|a\.m|p\.m|uhr|hrs?)(?![\w])"
     # A count: "by Monday, 12 candidates are still in the process".
-    r"|\s(?!(?:at|à|um|a las?)\s)[^\W\d])"
+    r"|\s(?:candidat\w*|applicant\w*|people|persons|personnes|kandidat\w*|bewerber\w*"
+    r"|personas|others?|autres|weitere|otros|otras|more|plus|mehr|más)(?![\w]))"
 )
 
 #: A date, optionally led by its weekday ("Friday, the 11th of December",
@@ -209,7 +210,8 @@ _TIMEFRAME = re.compile(
     rf"\s(?:prochaine?s\s)?(?P<unit>{_UNIT})(?:\s(?:ouvrés|ouvrables|hábiles))?"
     # Without its own unit, the upper end closes the phrase: "in a week or two", not
     # "en 2 semanas a 10 candidatos".
-    rf"(?:{_RANGE}(?P<upper>\d{{1,2}}|{_NUMBER})(?:\s(?P<upper_unit>{_UNIT})|(?!\s[^\W\d])))?)"
+    rf"(?:{_RANGE}(?:(?P<upper>\d{{1,2}}|{_NUMBER})\s(?P<upper_unit>{_UNIT})"
+    rf"|(?P<upper_word>{_NUMBER})|(?P<upper_digits>\d{{1,2}})(?!\s[^\W\d])))?)"
     r"|(?P<tomorrow>tomorrow|demain|mañana|morgen)"
     # A part of a month, a month, the holidays: named close after the promise only
     # (see `_latest_deadline`), since "the role starts in March" is no deadline.
@@ -262,8 +264,7 @@ _VAGUE_WORDS = frozenset({"update", "updates", "answers", "réponses", "respuest
 _OTHER_THING = re.compile(
     r"(?<![\w])(?:questionnaire|description|publi\w*|start\w*|contra\w*|assignment|form|tests?"
     r"|case study|étude de cas|fallstudie|caso práctico|stelle|poste|puesto|vertrag|beginn\w*"
-    r"|comienz\w*|début|reorgani\w*|réorgani\w*|eintritt\w*|einstieg|on ?board\w*|incorpora\w*"
-    r"|hire|office|bureau|büro|oficina|closed|fermée?s?|geschlossen|cerrad[ao]s?)(?![\w])"
+    r"|comienz\w*|début|reorgani\w*|réorgani\w*)(?![\w])"
 )
 
 #: A full stop ends a sentence, unless it follows a day before its month
@@ -282,8 +283,17 @@ _SHORT_YEAR = 2
 _RECENT = timedelta(days=60)
 #: What joins a time frame to a limit on it: "…, at the latest by", "… or".
 _LIMIT = re.compile(
-    r"[\s,;:\u2013-]*(?:(?:or|ou|oder|o|at the (?:very )?latest|au plus tard|spätestens"
+    r"[\s,;:(\u2013-]*(?:and |but |et |mais |und |aber |y |pero )?"
+    r"(?:(?:or|ou|oder|o|at the (?:very )?latest|au plus tard|spätestens"
     r"|a más tardar|como muy tarde)[\s,]*)?"
+)
+#: Words that make a date after the promise another matter's: "next week;
+#: the successful candidate would start by 4 January". Not the topic of the
+#: answer ("the results of the technical test by 11 December").
+_ANOTHER_MATTER = re.compile(
+    r"(?<![\w])(?:start\w*|contra\w*|vertrag\w*|beginn\w*|comienz\w*|prise de poste|eintritt\w*"
+    r"|einstieg|on ?board\w*|incorpora\w*|hire|office|bureau|büro|oficina|closed|fermée?s?"
+    r"|geschlossen|cerrad[ao]s?)(?![\w])"
 )
 #: Marks that end a clause, so that a date after them is another matter's.
 _SEPARATOR = re.compile(r"[,;:\u2013]|\s-\s")
@@ -473,6 +483,7 @@ def _within(match: re.Match[str], sent: date) -> date:
         (match["count"], match["unit"]),
         (match["high"], match["unit"]),
         (match["upper"], match["upper_unit"] or match["unit"]),
+        (match["upper_word"] or match["upper_digits"], match["unit"]),
     ]
     return sent + max(_span(count, unit, business) for count, unit in ends if count)
 
@@ -642,7 +653,7 @@ def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str)
     for match in _TIMEFRAME.finditer(sentence):
         if previous_end is None:
             gap = sentence[promise_end : match.start()]
-            if _OTHER_THING.search(gap):
+            if _ANOTHER_MATTER.search(gap):
                 return None
             if _named_closely(match) and (len(gap) > _ON_REACH or _SEPARATOR.search(gap)):
                 continue

@@ -740,3 +740,44 @@ def test_the_promises_own_time_frame(text: str, expected: date | None) -> None:
     promise = PROMISE.search(text)
     assert promise is not None
     assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The topic of the answer may stand between the promise and its date.
+        (
+            "we'll get back to you with the test results by friday 11 december.",
+            date(2026, 12, 11),
+        ),
+        ("wir melden uns zur stelle bis zum 11.12.", date(2026, 12, 11)),
+        # A limit joined with "and", "but" or a bracket stretches the first time frame.
+        (
+            "we'll get back to you in the next few days, and at the latest by 11 december.",
+            date(2026, 12, 11),
+        ),
+        ("we'll get back to you next week, but no later than 11 december.", date(2026, 12, 11)),
+        ("we'll get back to you in a week or two with feedback.", date(2026, 12, 8)),
+        # A day after its weekday, followed by words that are not a count.
+        ("nous reviendrons vers vous d'ici vendredi 11 au plus tard.", date(2026, 12, 11)),
+        ("te contactaremos el viernes 11 por la tarde.", date(2026, 12, 11)),
+    ],
+)
+def test_the_promises_own_time_frame_with_more_words(text: str, expected: date) -> None:
+    """Words about the answer, and limits joined to the time frame, keep its date."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je suis absente jusqu'au lundi 7 inclus.",
+        "Estoy fuera hasta el lunes 7 incluido.",
+        "I am out of the office until Monday 7 inclusive.",
+    ],
+)
+def test_a_day_after_its_weekday_in_an_out_of_office(text: str) -> None:
+    """ "Until Monday 7 inclusive" is back on Tuesday 8 December."""
+    assert parse_ooo_return_date(text, PROMISE_SENT, "en") == date(2026, 12, 8)

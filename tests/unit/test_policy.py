@@ -758,17 +758,17 @@ def test_an_automated_notice_does_not_erase_a_promise() -> None:
     assert d.reason.startswith("not due until 2026-12-15")
 
 
-def test_a_newer_promise_replaces_an_older_one() -> None:
-    """Sam's "by 30 November" the next day replaces his "by 18 December"."""
+def test_of_two_dated_promises_the_later_holds() -> None:
+    """A side note "by tomorrow" after "by 18 December" does not bring the follow-up forward."""
     first = message("2026-11-24 10:00", SAM, body=BY_18_DECEMBER)
-    sooner = message(
-        "2026-11-25 10:00",
+    side_note = message(
+        "2026-11-24 15:00",
         SAM,
-        body="Hi Alice,\n\nGood news, I'll get back to you by Monday 30 November."
+        body="Hi Alice,\n\nPS: I'll let you know tomorrow whether the role can be remote."
         + RECRUITER_SIGNATURE,
     )
-    d = decide(applied(first, sooner), RULES, at("2026-12-02 10:00"))
-    assert d.reason.startswith("due since 2026-12-02")
+    d = decide(applied(first, side_note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-22")
 
 
 def test_a_persons_promise_beats_a_template() -> None:
@@ -800,18 +800,35 @@ def test_a_template_promise_sets_a_date_but_thanks_nobody() -> None:
     assert d.kind is FollowupKind.AFTER_APPLICATION
 
 
-def test_a_new_request_ends_an_earlier_promise() -> None:
-    """Priya taking over with a request starts a new exchange: Sam's date no longer holds."""
+def test_a_request_does_not_end_a_promise() -> None:
+    """Sending Priya the portfolio she asked for leaves Sam's promised date standing."""
     promise = message("2026-11-24 10:00", SAM, body=BY_18_DECEMBER)
-    takeover = message(
+    request = message(
         "2026-11-25 09:00",
         PRIYA,
-        body="Hi Alice,\n\nSam has left and I'm taking over your application. Could you send "
-        "me your portfolio?" + MANAGER_SIGNATURE,
+        body="Hi Alice,\n\nCould you send me your portfolio?" + MANAGER_SIGNATURE,
     )
     portfolio = mine("2026-11-25 11:00", (PRIYA,), "Hi Priya,\n\nHere it is.\n\nAlice")
-    d = decide(applied(promise, takeover, portfolio), RULES, at("2026-12-03 10:00"))
-    assert d.reason.startswith("due since 2026-12-02")
+    d = decide(applied(promise, request, portfolio), RULES, at("2026-12-03 10:00"))
+    assert d.reason.startswith("not due until 2026-12-22")
+
+
+def test_an_invitation_ends_an_earlier_promise() -> None:
+    """Once Sam sends an interview invitation, his earlier date no longer holds."""
+    promise = message("2026-11-10 10:00", SAM, body=BY_18_DECEMBER)
+    invite = message(
+        "2026-11-11 10:00",
+        SAM,
+        body="Hi Alice,\n\nPlease find the invitation for your interview with Priya."
+        + RECRUITER_SIGNATURE,
+        calendar=(interview("2026-11-20 09:00", "2026-11-20 10:00", PRIYA),),
+    )
+    thanks = mine(
+        "2026-11-20 12:00", (PRIYA,), "Dear Priya,\n\nThank you for the interview today.\n\nAlice"
+    )
+    d = decide(applied(promise, invite, thanks), RULES, at("2026-11-30 10:00"))
+    assert d.due
+    assert d.kind is FollowupKind.AFTER_INTERVIEW
 
 
 def test_waiting_for_the_users_answer_is_no_promise() -> None:
@@ -851,3 +868,25 @@ def test_next_friday_is_next_weeks(words: str) -> None:
     note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
     d = decide(applied(note), RULES, at("2026-12-02 10:00"))
     assert d.reason.startswith("not due until 2026-12-08"), d.reason
+
+
+def test_whether_you_are_shortlisted_is_still_a_promise() -> None:
+    """ "We will let you know by 11 December whether you have been shortlisted" promises a date."""
+    words = "We will let you know by 11 December whether you have been shortlisted."
+    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
+
+
+def test_a_templates_date_outlasts_a_persons_vague_promise() -> None:
+    """The ATS's "within 6 weeks" still holds after Sam's undated "we'll be in touch"."""
+    ack = message(
+        "2026-11-02 09:05",
+        GREENHOUSE,
+        body="Thank you for applying. We will get back to you within 6 weeks.",
+    )
+    note = message(
+        "2026-11-03 10:00", SAM, body="Hi Alice,\n\nWe'll be in touch." + RECRUITER_SIGNATURE
+    )
+    d = decide(applied(ack, note), RULES, at("2026-11-18 10:00"))
+    assert d.reason.startswith("not due until 2026-12-16")
