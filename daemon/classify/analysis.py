@@ -49,10 +49,13 @@ _SAMPLE_CHARS = 800
 #: A promise kept only for some candidates is no promise to the user: "we
 #: will get back to you only if you are shortlisted".
 _ONLY_SOME = re.compile(
-    r"(?<![\w])(?:only if|only (?:the )?(?:shortlisted|selected|successful) (?:candidates"
-    r"|applicants)|uniquement si|seulement si|si votre candidature (?:est|sera) retenue"
-    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)"
-    r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|contactaremos))"
+    # "Nicht nur bei einer Zusage", "no solo con...": a promise to everyone.
+    r"(?<![\w])(?<!not )(?<!nicht )(?<!pas )(?<!no )"
+    r"(?:only if|only (?:the )?(?:shortlisted|selected|successful) (?:candidates|applicants)"
+    r"|if you are (?:shortlisted|selected|successful)|shortlisted candidates"
+    r"|uniquement si|seulement si|si votre candidature (?:est|sera) retenue|si vous êtes retenue?"
+    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)|sofern|kandidaten in der engeren auswahl"
+    r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|te contactaremos|contactaremos))"
     r"(?![\w])"
 )
 #: How far around a promise its condition is read, within its sentence.

@@ -148,10 +148,10 @@ _RETURN_ANCHOR = re.compile(
 #: planned, on 7 December".
 _ANCHOR_REACH = 24
 #: The shortest "until" words are common words too: their date must follow
-#: at once, as in "from 23 November to 7 December", not "send timesheets to
-#: payroll by 15 December".
+#: at once, as in "from 23 November to (the) 7 December", not "send
+#: timesheets to payroll by 15 December".
 _SHORT_UNTIL = frozenset({"to", "au", "al"})
-_UNTIL_REACH = 3
+_UNTIL_REACH = 8
 #: How long after an out-of-office reply its sender can be expected back:
 #: a year covers parental leave and sabbaticals.
 _RETURN_HORIZON = timedelta(days=366)
@@ -283,18 +283,28 @@ _SHORT_YEAR = 2
 _RECENT = timedelta(days=60)
 #: What joins a time frame to a limit on it: "…, at the latest by", "… or".
 _LIMIT = re.compile(
-    r"[\s,;:(\u2013-]*(?:and |but |et |mais |und |aber |y |pero )?"
-    r"(?:(?:or|ou|oder|o|at the (?:very )?latest|au plus tard|spätestens"
-    r"|a más tardar|como muy tarde)[\s,]*)?"
+    r"[\s,;:(\u2013-]*(?:(?:(?:and|but|et|mais|und|aber|y|pero) )?(?:at the (?:very )?latest"
+    r"|latest|au plus tard|spätestens|allerspätestens|a más tardar|como muy tarde)"
+    r"|or|ou|oder|o)?[\s,]*"
 )
 #: Words that make a date after the promise another matter's: "next week;
 #: the successful candidate would start by 4 January". Not the topic of the
 #: answer ("the results of the technical test by 11 December").
 _ANOTHER_MATTER = re.compile(
-    r"(?<![\w])(?:start\w*|contra\w*|vertrag\w*|beginn\w*|comienz\w*|prise de poste|eintritt\w*"
-    r"|einstieg|on ?board\w*|incorpora\w*|hire|office|bureau|büro|oficina|closed|fermée?s?"
-    r"|geschlossen|cerrad[ao]s?)(?![\w])"
+    r"(?<![\w])(?:start\w*|contract\w*|contrat\w*|contrato\w*|vertrag\w*|beginn\w*|comienz\w*"
+    r"|prise de poste|eintritt\w*|einstieg|on ?board\w*|incorpora\w*|hire|office|bureau|büro"
+    r"|oficina|closed|fermée?s?|geschlossen|cerrad[ao]s?|held|takes? place|stattfind\w*"
+    r"|aura(?:nt)? lieu|tendrán? lugar)(?![\w])"
 )
+#: A promise to answer once someone is back, whose date the sentence before gives.
+_WHEN_BACK = re.compile(
+    r"(?<![\w])(?:(?:when|once|after) (?:he|she|they|i|we)(?:'s| is| are|'re| am|'m| gets?)? back"
+    r"|(?:à|dès) (?:son|leur|mon) retour|nach (?:seiner|ihrer|meiner) rückkehr"
+    r"|wenn (?:er|sie|ich) (?:wieder )?zurück|a su (?:regreso|vuelta)|cuando (?:vuelva|regrese))"
+    r"(?![\w])"
+)
+#: How far before such a promise its return date is read.
+_BACK_REACH = 120
 #: Marks that end a clause, so that a date after them is another matter's.
 _SEPARATOR = re.compile(r"[,;:\u2013]|\s-\s")
 _DECEMBER = 12
@@ -591,6 +601,10 @@ def promised_deadline(
     if deadline is None:
         following = own[end : _sentence_end(own, end + 1)]
         deadline = _answer_deadline(following, sent, language)
+    start = _sentence_start(own, promise.start())
+    if deadline is None and _WHEN_BACK.search(own, start, end):
+        # "Sam is on leave until 11 December. He'll get back to you when he's back."
+        deadline = parse_ooo_return_date(own[max(0, start - _BACK_REACH) : end], sent_at, language)
     return deadline
 
 
@@ -639,26 +653,32 @@ def _named_closely(match: re.Match[str]) -> bool:
 
 
 def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str) -> date | None:
-    """The promise's time frame in its sentence, which starts with the promise.
+    """The latest time frame of the promise's sentence that is the promise's.
 
-    The first time frame after the promise wording is its own, unless words
-    about another matter come between ("the start date would be by 4
-    January"); a day or period named with "on" or a month only when it
-    follows closely, with no comma between. A limit joined to it stretches
-    it to the latest ("in the next few days, at the latest by 11 December",
-    "in a week or two"): a follow-up written before that would be early.
+    A date read too early has the follow-up written before they said they
+    would answer ("after our meeting tomorrow, with a final answer by 11
+    December"), so the latest counts, except a date about another matter:
+    after words such as a start, a contract or an office closure ("next
+    week; the new hire would start by 4 January"), which for the first
+    time frame must also open a clause of their own ("with the contract by
+    11 December" is the answer's). A day or period named with "on" or a
+    month counts only close after the promise, or joined to the time frame
+    before as its limit ("..., at the latest on 11 December").
     """
     latest: date | None = None
-    previous_end: int | None = None
+    previous_end = promise_end
     for match in _TIMEFRAME.finditer(sentence):
-        if previous_end is None:
-            gap = sentence[promise_end : match.start()]
-            if _ANOTHER_MATTER.search(gap):
-                return None
+        gap = sentence[previous_end : match.start()]
+        if latest is None:
+            clause = _SEPARATOR.split(gap)[-1]
+            if _SEPARATOR.search(gap) and _ANOTHER_MATTER.search(clause):
+                continue
             if _named_closely(match) and (len(gap) > _ON_REACH or _SEPARATOR.search(gap)):
                 continue
-        elif _LIMIT.fullmatch(sentence, previous_end, match.start()) is None:
-            break
+        elif _ANOTHER_MATTER.search(gap) or (
+            _named_closely(match) and _LIMIT.fullmatch(gap) is None
+        ):
+            continue
         day = _timeframe(match, sent, language)
         if day is not None and day >= sent:
             latest = day if latest is None else max(latest, day)

@@ -469,7 +469,7 @@ REJECTION = lexicon(
     "candidate match closely progress fit suite reten d'autres défavorable négative "
     "correspond leider berück absage entschieden besetzt vergeben weiter engere rückmeldung "
     "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil ahead "
-    "decided chosen opted going move direction poursuiv continuer zusage further",
+    "decided chosen opted going move direction poursuiv continuer zusage further abgelehnt",
     r"(?:decided|chosen|opted) (?:not )?to (?:move|go) (?:forward|ahead) with (?:other|another|"
     r"a different|different) (?:candidates?|applicants?|profiles?)",
     r"(?:move|moving|go|going) (?:forward|ahead) with (?:other|another|a different) "
@@ -524,6 +524,7 @@ REJECTION = lexicon(
     r"nicht weiter (?:zu )?(?:verfolgen|berücksichtigen)",
     r"stelle (?:ist|wurde) (?:bereits )?(?:vergeben|besetzt)",
     r"keine positive (?:rückmeldung|nachricht)",
+    r"(?:betrachten|sehen) sie ihre bewerbung (?:bitte )?als abgelehnt",
     r"(?:lamentablemente|lamentamos|desafortunadamente)[^.]{0,120}(?:no (?:continuar|seguir|"
     r"avanzar|podemos)|otros? candidat|otro perfil)",
     r"no (?:podemos |podremos |vamos a )?(?:continuar|seguir|avanzar)(?:emos)? con (?:tu|su) "
@@ -829,6 +830,8 @@ PROMISE = lexicon(
     r"(?:melden wir uns|melde ich mich)(?! nur)",
     rf"(?:wir|ich) werden (?:uns|mich) {_within_sentence(60)}melden",
     rf"werden (?:wir uns|ich mich) {_within_sentence(60)}melden",
+    rf"(?:er|sie) wird sich {_within_sentence(60)}melden",
+    r"meldet (?:er|sie) sich",
     rf"sie hören {_within_sentence(40)}von (?:uns|mir)",
     rf"(?:wir|ich) (?:geben|gebe) ihnen {_within_sentence(40)}(?:bescheid|rückmeldung)",
     rf"(?:erhalten|bekommen) sie (?:von uns )?{_within_sentence(30)}(?:antwort|rückmeldung"

@@ -781,3 +781,50 @@ def test_the_promises_own_time_frame_with_more_words(text: str, expected: date) 
 def test_a_day_after_its_weekday_in_an_out_of_office(text: str) -> None:
     """ "Until Monday 7 inclusive" is back on Tuesday 8 December."""
     assert parse_ooo_return_date(text, PROMISE_SENT, "en") == date(2026, 12, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "we'll get back to you after the meeting tomorrow, with a final answer by fri 11 dec.",
+            date(2026, 12, 11),
+        ),
+        ("we'll get back to you next week, in any case before 11 dec.", date(2026, 12, 11)),
+        ("we'll get back to you with the contract by fri 11 dec.", date(2026, 12, 11)),
+        (
+            "i'll get back to you when i'm back in the office, by tue 8 dec at the latest.",
+            date(2026, 12, 8),
+        ),
+        ("wir melden uns wegen des vertrags bis zum 11.12.", date(2026, 12, 11)),
+        (
+            "we'll get back to you next week and in january the new team lead joins us.",
+            date(2026, 12, 4),
+        ),
+        (
+            "sam is on leave until 11 december. he'll get back to you when he's back.",
+            date(2026, 12, 12),
+        ),
+        (
+            "sam ist bis zum 11.12. im urlaub. nach seiner rückkehr meldet er sich bei ihnen.",
+            date(2026, 12, 12),
+        ),
+    ],
+)
+def test_the_latest_time_frame_that_is_the_promises(text: str, expected: date) -> None:
+    """The latest time frame counts unless another matter's; "when he's back" reads the return."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Away from 23 November to the 7th of December.",
+        "Estoy de vacaciones del 23 de noviembre al día 7 de diciembre.",
+    ],
+)
+def test_a_short_until_word_before_its_date(text: str) -> None:
+    """ "To the 7th", "al día 7": the date follows its word after an article."""
+    assert parse_ooo_return_date(text, PROMISE_SENT, "en") == date(2026, 12, 8)

@@ -890,3 +890,22 @@ def test_a_templates_date_outlasts_a_persons_vague_promise() -> None:
     )
     d = decide(applied(ack, note), RULES, at("2026-11-18 10:00"))
     assert d.reason.startswith("not due until 2026-12-16")
+
+
+def test_a_promise_not_only_for_some_holds() -> None:
+    """ "Nicht nur bei einer Zusage" promises everyone an answer by 11 December."""
+    words = "Wir melden uns bis zum 11.12. bei Ihnen, nicht nur bei einer Zusage."
+    note = message("2026-11-24 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
+
+
+def test_a_german_silent_rejection_is_a_rejection() -> None:
+    """ "Betrachten Sie Ihre Bewerbung bitte als abgelehnt" ends the thread."""
+    words = (
+        "Sollten Sie innerhalb von vier Wochen nichts von uns hören, betrachten Sie Ihre "
+        "Bewerbung bitte als abgelehnt."
+    )
+    note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-30 10:00"))
+    assert d.reason == "stage is rejected"
