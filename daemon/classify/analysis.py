@@ -52,9 +52,9 @@ _ONLY_SOME = re.compile(
     # "Nicht nur bei einer Zusage", "no solo con...": a promise to everyone.
     r"(?<![\w])(?<!not )(?<!nicht )(?<!pas )(?<!no )"
     r"(?:only if|only (?:the )?(?:shortlisted|selected|successful) (?:candidates|applicants)"
-    r"|if you are (?:shortlisted|selected|successful)|shortlisted candidates"
-    r"|uniquement si|seulement si|si votre candidature (?:est|sera) retenue|si vous êtes retenue?"
-    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)|sofern|kandidaten in der engeren auswahl"
+    # Not "let you know if you are shortlisted": that "if" is "whether".
+    r"|shortlisted candidates|uniquement si|seulement si"
+    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)|kandidaten in der engeren auswahl"
     r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|te contactaremos|contactaremos))"
     r"(?![\w])"
 )

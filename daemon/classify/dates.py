@@ -287,6 +287,13 @@ _LIMIT = re.compile(
     r"|latest|au plus tard|spätestens|allerspätestens|a más tardar|como muy tarde)"
     r"|or|ou|oder|o)?[\s,]*"
 )
+_AT_THE_LATEST = (
+    r"(?:at the (?:very )?latest|au plus tard|allerspätestens|spätestens|a más tardar"
+    r"|como muy tarde)"
+)
+_LIMIT_WORDS_END = re.compile(rf"(?<![\w]){_AT_THE_LATEST}[\s,]*$")
+_LIMIT_WORDS_NEXT = re.compile(rf"[\s,]*{_AT_THE_LATEST}(?![\w])")
+_CONJUNCTION = re.compile(r"[\s,;:(\u2013-]*(?:and|but|et|mais|und|aber|y|pero)?[\s,]*")
 #: Words that make a date after the promise another matter's: "next week;
 #: the successful candidate would start by 4 January". Not the topic of the
 #: answer ("the results of the technical test by 11 December").
@@ -298,7 +305,8 @@ _ANOTHER_MATTER = re.compile(
 )
 #: A promise to answer once someone is back, whose date the sentence before gives.
 _WHEN_BACK = re.compile(
-    r"(?<![\w])(?:(?:when|once|after) (?:he|she|they|i|we)(?:'s| is| are|'re| am|'m| gets?)? back"
+    r"(?<![\w])(?:(?:when|once|after|as soon as) (?:he|she|they|i|we)(?:'s| is| are|'re| am|'m"
+    r"| gets?)? back"
     r"|(?:à|dès) (?:son|leur|mon) retour|nach (?:seiner|ihrer|meiner) rückkehr"
     r"|wenn (?:er|sie|ich) (?:wieder )?zurück|a su (?:regreso|vuelta)|cuando (?:vuelva|regrese))"
     r"(?![\w])"
@@ -652,6 +660,19 @@ def _named_closely(match: re.Match[str]) -> bool:
     return any(match[name] for name in ("on", "month_part", "in_month", "holidays", "christmas"))
 
 
+def _limits(sentence: str, gap: str, match: re.Match[str]) -> bool:
+    """Whether the time frame `match`, after `gap`, is a limit on the one before.
+
+    "..., at the latest by 11 December", "... or two", "..., and on 11
+    December at the latest".
+    """
+    if _LIMIT.fullmatch(gap) or _LIMIT_WORDS_END.search(gap):
+        return True
+    return _CONJUNCTION.fullmatch(gap) is not None and (
+        _LIMIT_WORDS_NEXT.match(sentence, match.end()) is not None
+    )
+
+
 def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str) -> date | None:
     """The latest time frame of the promise's sentence that is the promise's.
 
@@ -675,8 +696,8 @@ def _latest_deadline(sentence: str, promise_end: int, sent: date, language: str)
                 continue
             if _named_closely(match) and (len(gap) > _ON_REACH or _SEPARATOR.search(gap)):
                 continue
-        elif _ANOTHER_MATTER.search(gap) or (
-            _named_closely(match) and _LIMIT.fullmatch(gap) is None
+        elif not _limits(sentence, gap, match) and (
+            _ANOTHER_MATTER.search(gap) or _named_closely(match)
         ):
             continue
         day = _timeframe(match, sent, language)

@@ -820,7 +820,8 @@ PROMISE = lexicon(
     r"the latest we (?:would|will|can) (?:give you|send you|have) (?:an answer|a decision"
     r"|feedback|news)",
     r"(?:feedback|an answer|a decision|an update)(?: on [\w ]{1,40})? will follow",
-    r"(?:nous|je) (?:reviendrons|reviendrai|reviens) (?:rapidement |très vite )?vers vous",
+    r"(?:nous|je|il|elle) (?:reviendrons|reviendrai|reviens|reviendra) (?:rapidement |très vite )?"
+    r"vers vous",
     r"(?:nous|je) vous (?:recontacterons|recontacterai|tiendrons informée?|tiendrai informée?|"
     r"ferons un retour|ferai un retour|répondrons|donnerons des nouvelles)",
     r"vous (?:aurez|recevrez) (?:un retour|une réponse|de nos nouvelles|notre réponse"
@@ -831,7 +832,7 @@ PROMISE = lexicon(
     rf"(?:wir|ich) werden (?:uns|mich) {_within_sentence(60)}melden",
     rf"werden (?:wir uns|ich mich) {_within_sentence(60)}melden",
     rf"(?:er|sie) wird sich {_within_sentence(60)}melden",
-    r"meldet (?:er|sie) sich",
+    r"meldet (?:er|sie) sich|(?:er|sie) meldet sich",
     rf"sie hören {_within_sentence(40)}von (?:uns|mir)",
     rf"(?:wir|ich) (?:geben|gebe) ihnen {_within_sentence(40)}(?:bescheid|rückmeldung)",
     rf"(?:erhalten|bekommen) sie (?:von uns )?{_within_sentence(30)}(?:antwort|rückmeldung"
@@ -842,7 +843,7 @@ PROMISE = lexicon(
     r"(?:eine|unsere|ihre) (?:antwort|rückmeldung|nachricht|entscheidung) (?:erhalten"
     r"|bekommen) sie",
     r"(?:nos|me) pondremos en contacto|me pondré en contacto",
-    r"(?:te|le|os) (?:contactaremos|contactaré|diremos algo|mantendremos informad[oa]s?|"
+    r"(?:te|le|os) (?:contactaremos|contactaré|contactará|diremos algo|mantendremos informad[oa]s?|"
     r"escribiremos|daremos una respuesta)",
     r"tendrás noticias nuestras|tendrá noticias nuestras",
     r"(?:recibirás|recibirá|recibiréis|recibirán) (?:una |nuestra )?(?:respuesta|noticias"

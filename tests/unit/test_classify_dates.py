@@ -828,3 +828,35 @@ def test_the_latest_time_frame_that_is_the_promises(text: str, expected: date) -
 def test_a_short_until_word_before_its_date(text: str) -> None:
     """ "To the 7th", "al día 7": the date follows its word after an article."""
     assert parse_ooo_return_date(text, PROMISE_SENT, "en") == date(2026, 12, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "we'll get back to you next week, and on friday 11 december at the latest.",
+            date(2026, 12, 11),
+        ),
+        (
+            "we'll get back to you next week with the contract, and at the latest by 11 dec.",
+            date(2026, 12, 11),
+        ),
+        (
+            "sam ist bis zum 11.12. im urlaub. er meldet sich nach seiner rückkehr.",
+            date(2026, 12, 12),
+        ),
+        (
+            "sam est absent jusqu'au 11 décembre. il reviendra vers vous à son retour.",
+            date(2026, 12, 12),
+        ),
+        (
+            "sam está fuera hasta el 11 de diciembre. te contactará a su regreso.",
+            date(2026, 12, 12),
+        ),
+    ],
+)
+def test_limits_after_their_date_and_returns_in_four_languages(text: str, expected: date) -> None:
+    """ "At the latest" after its date still limits; "à son retour" reads the return."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected

@@ -909,3 +909,11 @@ def test_a_german_silent_rejection_is_a_rejection() -> None:
     note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
     d = decide(applied(note), RULES, at("2026-12-30 10:00"))
     assert d.reason == "stage is rejected"
+
+
+def test_whether_you_are_successful_is_a_promise_to_everyone() -> None:
+    """ "To let you know if you are successful": that "if" is "whether", the date holds."""
+    words = "We'll be in touch by 11 December to let you know if you are successful."
+    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
