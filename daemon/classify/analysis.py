@@ -204,32 +204,27 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
     """What the other side said last: an ask the user has not answered, and a promise.
 
     Answering settles an ask, but a promise holds after the user's replies
-    ("thank you, I look forward to hearing from you") and her nudges. It is
-    read in the other side's last messages in person, back to one that sent
-    an invitation, which began a new exchange, and in the automated mail
-    around them: an applicant-tracking system's "we will get back to you
-    within 3 weeks" counts when no person promised a date.
+    ("thank you, I look forward to hearing from you"), her nudges and a
+    short exchange on something else ("is the role hybrid?" "Yes."). It is
+    read in everything the other side wrote since their last invitation,
+    which began a new exchange: an applicant-tracking system's "we will get
+    back to you within 3 weeks" counts when no person promised a date.
     """
     ask: Ask | None = None
     promises: list[Promise] = []
-    answered = heard = False
+    answered = False
     for reading in reversed(readings):
         if reading.kind is Kind.SELF:
-            if heard:
-                break
             answered = True
             continue
         if reading.kind not in (Kind.HUMAN, Kind.AUTOMATED):
             continue
-        what = asked_for(reading)
-        if not answered and ask is None and what is not None:
+        if not answered and ask is None and (what := asked_for(reading)) is not None:
             ask = Ask(what, reading.message)
         if reading.find(PROMISE) and (promise := _promise(reading, language)) is not None:
             promises.append(promise)
-        if reading.kind is Kind.HUMAN:
-            heard = True
-            if reading.message.calendar:
-                break
+        if reading.kind is Kind.HUMAN and reading.message.calendar:
+            break
     return ask, _latest_promise(promises)
 
 
@@ -277,17 +272,22 @@ def _for_some(text: str, promise: re.Match[str]) -> bool:
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:
-    """Out-of-office replies since the other side last wrote in person.
+    """Out-of-office replies of people who have not written in person since.
 
-    The user writing again does not bring anyone back: a responder answers
-    each sender once, so its first reply is the only word of the absence.
+    The user writing again does not bring anyone back, since a responder
+    answers each sender once, and nor does a colleague answering for them
+    ("Sam is away, please bear with us").
     """
     found = []
+    back: set[str] = set()
     for reading in reversed(readings):
         if reading.kind is Kind.HUMAN:
-            break
-        if reading.kind is Kind.AUTO_REPLY:
+            back.add(reading.sender)
+        elif reading.kind is Kind.AUTO_REPLY:
             message = reading.message
+            sender = message.from_.addr if message.from_ is not None else ""
+            if sender in back:
+                continue
             back_on = parse_ooo_return_date(message.body_text, message.date, language)
             if back_on is not None:
                 found.append(Absence(message, back_on))

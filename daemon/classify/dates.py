@@ -664,9 +664,13 @@ def _limits(sentence: str, gap: str, match: re.Match[str]) -> bool:
     """Whether the time frame `match`, after `gap`, is a limit on the one before.
 
     "..., at the latest by 11 December", "... or two", "..., and on 11
-    December at the latest".
+    December at the latest", "..., spätestens am 11. Dezember". Not when
+    its own clause is about another matter: "...; the new hire has to start
+    at the latest by 1 March".
     """
-    if _LIMIT.fullmatch(gap) or _LIMIT_WORDS_END.search(gap):
+    if _ANOTHER_MATTER.search(_SEPARATOR.split(gap)[-1]):
+        return False
+    if match["at_latest"] or _LIMIT.fullmatch(gap) or _LIMIT_WORDS_END.search(gap):
         return True
     return _CONJUNCTION.fullmatch(gap) is not None and (
         _LIMIT_WORDS_NEXT.match(sentence, match.end()) is not None

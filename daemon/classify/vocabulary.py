@@ -469,7 +469,8 @@ REJECTION = lexicon(
     "candidate match closely progress fit suite reten d'autres défavorable négative "
     "correspond leider berück absage entschieden besetzt vergeben weiter engere rückmeldung "
     "positive lamenta desafortunad continuar seguir avanzar seleccionad cubiert perfil ahead "
-    "decided chosen opted going move direction poursuiv continuer zusage further abgelehnt",
+    "decided chosen opted going move direction poursuiv continuer zusage further abgelehnt "
+    "pourvu",
     r"(?:decided|chosen|opted) (?:not )?to (?:move|go) (?:forward|ahead) with (?:other|another|"
     r"a different|different) (?:candidates?|applicants?|profiles?)",
     r"(?:move|moving|go|going) (?:forward|ahead) with (?:other|another|a different) "
@@ -502,6 +503,12 @@ REJECTION = lexicon(
     r"(?:ne|n') ?(?:pas|plus) (?:pouvoir )?donner (?:une )?suite",
     r"ne (?:pouvons|pourrons) pas donner (?:une )?suite",
     r"(?:pas|ne) donner (?:une )?suite favorable",
+    r"ne (?:pas )?pouvoir donner (?:une )?suite",
+    r"ne donnerons pas (?:de )?suite",
+    r"(?:le )?poste (?:a (?:déjà )?été|est (?:déjà )?) pourvu",
+    r"(?:decided|chosen|opted) to go with (?:another|a different|other) (?:candidates?|applicants?"
+    r"|person)",
+    r"(?:have|has) (?:now |already )?filled (?:the|this) (?:position|role|vacancy)",
     r"réponse (?:défavorable|négative)",
     r"(?:n'avons|ne pouvons) pas (?:retenu|retenir)",
     r"pas été retenue?",
@@ -522,12 +529,13 @@ REJECTION = lexicon(
     r"anderweitig (?:besetzt|entschieden|vergeben)",
     r"nicht in die engere (?:wahl|auswahl)",
     r"nicht weiter (?:zu )?(?:verfolgen|berücksichtigen)",
-    r"stelle (?:ist|wurde) (?:bereits )?(?:vergeben|besetzt)",
+    r"stelle (?:ist|wurde) (?:bereits |inzwischen |mittlerweile |schon )?(?:vergeben|besetzt)",
     r"keine positive (?:rückmeldung|nachricht)",
     r"(?:betrachten|sehen) sie ihre bewerbung (?:bitte )?als abgelehnt",
     r"(?:lamentablemente|lamentamos|desafortunadamente)[^.]{0,120}(?:no (?:continuar|seguir|"
-    r"avanzar|podemos)|otros? candidat|otro perfil)",
-    r"no (?:podemos |podremos |vamos a )?(?:continuar|seguir|avanzar)(?:emos)? con (?:tu|su) "
+    r"avanzar|podemos)|otr[oa]s? candidat\w*|otros? perfil\w*)",
+    r"no (?:podemos |podremos |vamos a )?(?:continuar|seguir|avanzar)(?:emos)?(?: adelante)? con"
+    r" (?:tu|su) "
     r"(?:candidatura|proceso|solicitud)",
     r"(?:decidido|decidimos) (?:seguir|continuar|avanzar) con otr[oa]s? (?:candidat|perfil)\w*",
     r"no (?:has|ha) sido seleccionad[oa]",

@@ -860,3 +860,25 @@ def test_limits_after_their_date_and_returns_in_four_languages(text: str, expect
     promise = PROMISE.search(text)
     assert promise is not None
     assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "wir melden uns nächste woche mit dem vertrag, spätestens am freitag, 11. dezember.",
+            date(2026, 12, 11),
+        ),
+        (
+            "we'll get back to you next week; the new hire has to start at the latest by 1 march.",
+            date(2026, 12, 4),
+        ),
+    ],
+)
+def test_an_at_the_latest_time_frame_limits_unless_another_matters(
+    text: str, expected: date
+) -> None:
+    """ "Spätestens am" limits the promise, unless its clause is about a start date."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected

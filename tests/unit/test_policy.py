@@ -696,8 +696,8 @@ def test_an_absence_outlives_the_users_next_message() -> None:
     assert d.reason.startswith("not due until 2026-12-15 (1 business day after Sam Lee is back")
 
 
-def test_an_answer_in_person_ends_the_wait_for_an_absence() -> None:
-    """After Priya answers in person, Sam's earlier out-of-office no longer holds the thread."""
+def test_an_absence_ends_when_the_absent_person_writes() -> None:
+    """Priya answering for Sam leaves his absence standing; Sam writing himself ends it."""
     away = message(
         "2026-11-03 10:01",
         SAM,
@@ -708,9 +708,14 @@ def test_an_answer_in_person_ends_the_wait_for_an_absence() -> None:
     priya = message(
         "2026-11-04 09:00",
         PRIYA,
-        body="Hi Alice,\n\nThanks, I have your CV and will share it." + MANAGER_SIGNATURE,
+        body="Hi Alice,\n\nSam is away, please bear with us." + MANAGER_SIGNATURE,
     )
     d = decide(applied(away, priya), RULES, at("2026-11-12 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15 (1 business day after Sam Lee is back")
+    sam = message(
+        "2026-11-05 09:00", SAM, body="Hi Alice,\n\nBack early, thanks." + RECRUITER_SIGNATURE
+    )
+    d = decide(applied(away, priya, sam), RULES, at("2026-11-13 10:00"))
     assert d.due
 
 
@@ -916,4 +921,33 @@ def test_whether_you_are_successful_is_a_promise_to_everyone() -> None:
     words = "We'll be in touch by 11 December to let you know if you are successful."
     note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
     d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    assert d.reason.startswith("not due until 2026-12-15")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "We've decided to go with another candidate.",
+        "We have now filled the position.",
+        "Nous sommes au regret de ne pouvoir donner une suite favorable à votre candidature.",
+        "Le poste a été pourvu.",
+        "Nous ne donnerons pas suite à votre candidature.",
+        "Die Stelle wurde inzwischen besetzt.",
+        "No vamos a seguir adelante con tu candidatura.",
+        "Lamentablemente hemos decidido continuar con otros candidatos.",
+    ],
+)
+def test_everyday_rejections(words: str) -> None:
+    """Plain rejections in four languages end the thread: no follow-up after them."""
+    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    assert d.reason == "stage is rejected"
+
+
+def test_a_promise_outlives_a_short_exchange() -> None:
+    """ "Is the role hybrid?" "Yes." leaves "by 11 December" standing."""
+    promise = message("2026-11-24 10:00", SAM, body=BY_11_DECEMBER)
+    question = mine("2026-11-24 12:00", (SAM,), "Hi Sam,\n\nIs the role hybrid?\n\nAlice")
+    answer = message("2026-11-24 15:00", SAM, body="Hi Alice,\n\nYes." + RECRUITER_SIGNATURE)
+    d = decide(applied(promise, question, answer), RULES, at("2026-12-02 10:00"))
     assert d.reason.startswith("not due until 2026-12-15")
