@@ -229,19 +229,27 @@ def _pending(readings: Sequence[Reading], language: str) -> tuple[Ask | None, Pr
 
 
 def _latest_promise(promises: Sequence[Promise]) -> Promise | None:
-    """The promise that gives them the most time, a person's before a template's.
+    """The promise that gives them the most time, among those still standing.
 
     A date read too early has the follow-up written before they said they
     would answer, so of several dated promises the latest counts, and a
     promise without a date ("we'll be in touch") never shortens a dated
-    one. `promises` run newest first: without any date, a person's newest.
+    one. A person's dated promise replaces the templates before it ("we
+    will review your application within 6 weeks", then the recruiter's "by
+    13 November"), not a template sent after it. `promises` run newest
+    first; without any date, a person's newest counts.
     """
-    for group in ([p for p in promises if p.by_person], promises):
-        dated = [p for p in group if p.deadline is not None]
-        if dated:
-            return max(dated, key=lambda p: (p.deadline, p.by_person))
-    personal = [p for p in promises if p.by_person]
-    undated = personal or list(promises)
+    standing: list[Promise] = []
+    personal_dated = False
+    for promise in promises:
+        if promise.by_person or not personal_dated:
+            standing.append(promise)
+        personal_dated = personal_dated or (promise.by_person and promise.deadline is not None)
+    dated = [p for p in standing if p.deadline is not None]
+    if dated:
+        return max(dated, key=lambda p: (p.deadline, p.by_person))
+    personal = [p for p in standing if p.by_person]
+    undated = personal or standing
     return undated[0] if undated else None
 
 
@@ -272,22 +280,19 @@ def _for_some(text: str, promise: re.Match[str]) -> bool:
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:
-    """Out-of-office replies of people who have not written in person since.
+    """Out-of-office replies since the other side last wrote in person.
 
-    The user writing again does not bring anyone back, since a responder
-    answers each sender once, and nor does a colleague answering for them
-    ("Sam is away, please bear with us").
+    The user writing again does not bring anyone back: a responder answers
+    each sender once, so its first reply is the only word of the absence.
+    Someone on the other side writing in person does: they are back, or
+    they answer in the absent person's place.
     """
     found = []
-    back: set[str] = set()
     for reading in reversed(readings):
         if reading.kind is Kind.HUMAN:
-            back.add(reading.sender)
-        elif reading.kind is Kind.AUTO_REPLY:
+            break
+        if reading.kind is Kind.AUTO_REPLY:
             message = reading.message
-            sender = message.from_.addr if message.from_ is not None else ""
-            if sender in back:
-                continue
             back_on = parse_ooo_return_date(message.body_text, message.date, language)
             if back_on is not None:
                 found.append(Absence(message, back_on))

@@ -504,11 +504,16 @@ REJECTION = lexicon(
     r"ne (?:pouvons|pourrons) pas donner (?:une )?suite",
     r"(?:pas|ne) donner (?:une )?suite favorable",
     r"ne (?:pas )?pouvoir donner (?:une )?suite",
-    r"ne donnerons pas (?:de )?suite",
-    r"(?:le )?poste (?:a (?:déjà )?été|est (?:déjà )?) pourvu",
+    # Not "sans retour de votre part, nous ne donnerons pas suite": that asks.
+    r"ne donnerons pas (?:de )?suite (?:favorable )?à votre candidature",
+    # Not "pourvu en interne l'an dernier, et nous recrutons à nouveau".
+    r"(?:le )?poste (?:a (?:déjà |désormais )?été |est (?:déjà |désormais )?)pourvu"
+    r"(?=\s*[.!;]|\s*$|,? (?:nous|merci))",
     r"(?:decided|chosen|opted) to go with (?:another|a different|other) (?:candidates?|applicants?"
     r"|person)",
-    r"(?:have|has) (?:now |already )?filled (?:the|this) (?:position|role|vacancy)",
+    # Not "once we have filled the position, ..." nor "the position of team lead".
+    r"(?:we|i)(?:'ve| have) (?:now |already |recently )?filled (?:the|this) (?:position|role"
+    r"|vacancy)(?=\s*[.!;]|\s*$)",
     r"réponse (?:défavorable|négative)",
     r"(?:n'avons|ne pouvons) pas (?:retenu|retenir)",
     r"pas été retenue?",
@@ -529,11 +534,12 @@ REJECTION = lexicon(
     r"anderweitig (?:besetzt|entschieden|vergeben)",
     r"nicht in die engere (?:wahl|auswahl)",
     r"nicht weiter (?:zu )?(?:verfolgen|berücksichtigen)",
-    r"stelle (?:ist|wurde) (?:bereits |inzwischen |mittlerweile |schon )?(?:vergeben|besetzt)",
+    r"stelle (?:ist|wurde) (?:bereits |inzwischen |mittlerweile |schon )?(?:vergeben|besetzt)"
+    r"(?!\s*\?)",
     r"keine positive (?:rückmeldung|nachricht)",
     r"(?:betrachten|sehen) sie ihre bewerbung (?:bitte )?als abgelehnt",
     r"(?:lamentablemente|lamentamos|desafortunadamente)[^.]{0,120}(?:no (?:continuar|seguir|"
-    r"avanzar|podemos)|otr[oa]s? candidat\w*|otros? perfil\w*)",
+    r"avanzar|podemos)|(?:seguir|continuar|avanzar)(?:emos)? con otr[oa]s? (?:candidat|perfil)\w*)",
     r"no (?:podemos |podremos |vamos a )?(?:continuar|seguir|avanzar)(?:emos)?(?: adelante)? con"
     r" (?:tu|su) "
     r"(?:candidatura|proceso|solicitud)",

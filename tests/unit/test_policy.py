@@ -696,8 +696,8 @@ def test_an_absence_outlives_the_users_next_message() -> None:
     assert d.reason.startswith("not due until 2026-12-15 (1 business day after Sam Lee is back")
 
 
-def test_an_absence_ends_when_the_absent_person_writes() -> None:
-    """Priya answering for Sam leaves his absence standing; Sam writing himself ends it."""
+def test_an_answer_in_person_ends_the_wait_for_an_absence() -> None:
+    """After Priya answers in person, Sam's earlier out-of-office no longer holds the thread."""
     away = message(
         "2026-11-03 10:01",
         SAM,
@@ -708,14 +708,9 @@ def test_an_absence_ends_when_the_absent_person_writes() -> None:
     priya = message(
         "2026-11-04 09:00",
         PRIYA,
-        body="Hi Alice,\n\nSam is away, please bear with us." + MANAGER_SIGNATURE,
+        body="Hi Alice,\n\nThanks, I have your CV and will share it." + MANAGER_SIGNATURE,
     )
     d = decide(applied(away, priya), RULES, at("2026-11-12 10:00"))
-    assert d.reason.startswith("not due until 2026-12-15 (1 business day after Sam Lee is back")
-    sam = message(
-        "2026-11-05 09:00", SAM, body="Hi Alice,\n\nBack early, thanks." + RECRUITER_SIGNATURE
-    )
-    d = decide(applied(away, priya, sam), RULES, at("2026-11-13 10:00"))
     assert d.due
 
 
@@ -951,3 +946,35 @@ def test_a_promise_outlives_a_short_exchange() -> None:
     answer = message("2026-11-24 15:00", SAM, body="Hi Alice,\n\nYes." + RECRUITER_SIGNATURE)
     d = decide(applied(promise, question, answer), RULES, at("2026-12-02 10:00"))
     assert d.reason.startswith("not due until 2026-12-15")
+
+
+def test_a_template_after_a_persons_promise_still_counts() -> None:
+    """Sam's expired "by 20 November" does not hide the ATS's later "within 3 weeks"."""
+    note = message(
+        "2026-11-03 10:00",
+        SAM,
+        body="Hi Alice,\n\nI'll get back to you by Friday 20 November." + RECRUITER_SIGNATURE,
+    )
+    ack = message(
+        "2026-11-19 09:05",
+        GREENHOUSE,
+        body="Thank you for completing the assessment. We will get back to you within 3 weeks.",
+    )
+    d = decide(applied(note, ack), RULES, at("2026-11-25 10:00"))
+    assert d.reason.startswith("not due until 2026-12-14")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "We have now filled the position of team lead, who you will meet next week.",
+        "Le poste a été pourvu en interne l'an dernier, et nous recrutons à nouveau.",
+        "Lamentablemente todavía estamos entrevistando a otros candidatos.",
+        "Sans retour de votre part, nous ne donnerons pas suite.",
+    ],
+)
+def test_words_near_a_rejection_are_not_one(words: str) -> None:
+    """A position filled elsewhere, a delay, a conditional: the application goes on."""
+    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
+    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    assert d.reason != "stage is rejected"
