@@ -705,6 +705,13 @@ def test_after_the_holidays_means_the_new_year_only_in_winter() -> None:
 PROMISE_SENT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
+def deadline_of(text: str) -> date | None:
+    """The deadline of the first promise in normalized `text`, written on 24 November."""
+    promise = PROMISE.search(text)
+    assert promise is not None
+    return promised_deadline(text, promise, PROMISE_SENT, "en")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -737,9 +744,7 @@ PROMISE_SENT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 )
 def test_the_promises_own_time_frame(text: str, expected: date | None) -> None:
     """Only the time frame that belongs to the promise, and a limit joined to it, count."""
-    promise = PROMISE.search(text)
-    assert promise is not None
-    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+    assert deadline_of(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -765,9 +770,7 @@ def test_the_promises_own_time_frame(text: str, expected: date | None) -> None:
 )
 def test_the_promises_own_time_frame_with_more_words(text: str, expected: date) -> None:
     """Words about the answer, and limits joined to the time frame, keep its date."""
-    promise = PROMISE.search(text)
-    assert promise is not None
-    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+    assert deadline_of(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -813,9 +816,7 @@ def test_a_day_after_its_weekday_in_an_out_of_office(text: str) -> None:
 )
 def test_the_latest_time_frame_that_is_the_promises(text: str, expected: date) -> None:
     """The latest time frame counts unless another matter's; "when he's back" reads the return."""
-    promise = PROMISE.search(text)
-    assert promise is not None
-    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+    assert deadline_of(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -857,9 +858,7 @@ def test_a_short_until_word_before_its_date(text: str) -> None:
 )
 def test_limits_after_their_date_and_returns_in_four_languages(text: str, expected: date) -> None:
     """ "At the latest" after its date still limits; "à son retour" reads the return."""
-    promise = PROMISE.search(text)
-    assert promise is not None
-    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+    assert deadline_of(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -879,6 +878,4 @@ def test_an_at_the_latest_time_frame_limits_unless_another_matters(
     text: str, expected: date
 ) -> None:
     """ "Spätestens am" limits the promise, unless its clause is about a start date."""
-    promise = PROMISE.search(text)
-    assert promise is not None
-    assert promised_deadline(text, promise, PROMISE_SENT, "en") == expected
+    assert deadline_of(text) == expected

@@ -8,6 +8,7 @@ import pytest
 from daemon.domain import (
     Address,
     BusinessCalendar,
+    Decision,
     FollowupKind,
     Message,
     Overrides,
@@ -647,6 +648,15 @@ def test_interview_date_read_from_the_text() -> None:
 
 # --- promises and absences that outlive the user's replies --------------------------------
 
+
+def sam_replies(
+    words: str, now: str, *, when: str = "2026-11-24 10:00", greeting: str = "Hi Alice"
+) -> Decision:
+    """The decision at `now` after Alice applied and Sam replied `words` at `when`."""
+    reply = message(when, SAM, body=f"{greeting},\n\n{words}{RECRUITER_SIGNATURE}")
+    return decide(applied(reply), RULES, at(now))
+
+
 BY_11_DECEMBER = "Hi Alice,\n\nWe'll get back to you by Friday 11 December." + RECRUITER_SIGNATURE
 THANKS = "Hi Sam,\n\nThank you, I look forward to hearing from you.\n\nAlice"
 
@@ -729,16 +739,14 @@ def test_an_answer_in_person_ends_the_wait_for_an_absence() -> None:
 )
 def test_promises_in_more_words(words: str) -> None:
     """Each wording promises an answer by 11 December, in four languages."""
-    promise = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(promise), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00")
     assert d.reason.startswith("not due until 2026-12-15"), d.reason
 
 
 def test_only_the_shortlisted_hear_back_is_no_promise() -> None:
     """ "Wir melden uns nur bei Kandidaten in der engeren Auswahl" promises Alice nothing."""
     words = "Wir melden uns nur bei Kandidaten, die in die engere Auswahl kommen."
-    note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    d = sam_replies(words, "2026-11-30 10:00", when="2026-11-03 10:00", greeting="Hallo Alice")
     assert (d.due, d.kind) == (True, FollowupKind.AFTER_APPLICATION)
 
 
@@ -834,8 +842,7 @@ def test_an_invitation_ends_an_earlier_promise() -> None:
 def test_waiting_for_the_users_answer_is_no_promise() -> None:
     """ "We hope to have an answer from you by 11 December" promises nothing."""
     words = "We hope to have an answer from you by Friday 11 December on the offer."
-    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00")
     assert d.kind is not FollowupKind.AFTER_PROMISE
 
 
@@ -850,8 +857,7 @@ def test_waiting_for_the_users_answer_is_no_promise() -> None:
 )
 def test_a_promise_for_some_candidates_only_is_none(words: str) -> None:
     """ "Only if you are shortlisted" promises Alice nothing, in four languages."""
-    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    d = sam_replies(words, "2026-11-30 10:00", when="2026-11-03 10:00")
     assert (d.due, d.kind) == (True, FollowupKind.AFTER_APPLICATION)
 
 
@@ -865,16 +871,14 @@ def test_a_promise_for_some_candidates_only_is_none(words: str) -> None:
 )
 def test_next_friday_is_next_weeks(words: str) -> None:
     """ "By next Friday", written on a Tuesday, waits for the Friday of the week after."""
-    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00")
     assert d.reason.startswith("not due until 2026-12-08"), d.reason
 
 
 def test_whether_you_are_shortlisted_is_still_a_promise() -> None:
     """ "We will let you know by 11 December whether you have been shortlisted" promises a date."""
     words = "We will let you know by 11 December whether you have been shortlisted."
-    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00")
     assert d.reason.startswith("not due until 2026-12-15")
 
 
@@ -895,8 +899,7 @@ def test_a_templates_date_outlasts_a_persons_vague_promise() -> None:
 def test_a_promise_not_only_for_some_holds() -> None:
     """ "Nicht nur bei einer Zusage" promises everyone an answer by 11 December."""
     words = "Wir melden uns bis zum 11.12. bei Ihnen, nicht nur bei einer Zusage."
-    note = message("2026-11-24 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00", greeting="Hallo Alice")
     assert d.reason.startswith("not due until 2026-12-15")
 
 
@@ -906,16 +909,14 @@ def test_a_german_silent_rejection_is_a_rejection() -> None:
         "Sollten Sie innerhalb von vier Wochen nichts von uns hören, betrachten Sie Ihre "
         "Bewerbung bitte als abgelehnt."
     )
-    note = message("2026-11-03 10:00", SAM, body=f"Hallo Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-30 10:00"))
+    d = sam_replies(words, "2026-12-30 10:00", when="2026-11-03 10:00", greeting="Hallo Alice")
     assert d.reason == "stage is rejected"
 
 
 def test_whether_you_are_successful_is_a_promise_to_everyone() -> None:
     """ "To let you know if you are successful": that "if" is "whether", the date holds."""
     words = "We'll be in touch by 11 December to let you know if you are successful."
-    note = message("2026-11-24 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-12-02 10:00"))
+    d = sam_replies(words, "2026-12-02 10:00")
     assert d.reason.startswith("not due until 2026-12-15")
 
 
@@ -934,8 +935,7 @@ def test_whether_you_are_successful_is_a_promise_to_everyone() -> None:
 )
 def test_everyday_rejections(words: str) -> None:
     """Plain rejections in four languages end the thread: no follow-up after them."""
-    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    d = sam_replies(words, "2026-11-30 10:00", when="2026-11-03 10:00")
     assert d.reason == "stage is rejected"
 
 
@@ -975,6 +975,5 @@ def test_a_template_after_a_persons_promise_still_counts() -> None:
 )
 def test_words_near_a_rejection_are_not_one(words: str) -> None:
     """A position filled elsewhere, a delay, a conditional: the application goes on."""
-    note = message("2026-11-03 10:00", SAM, body=f"Hi Alice,\n\n{words}{RECRUITER_SIGNATURE}")
-    d = decide(applied(note), RULES, at("2026-11-30 10:00"))
+    d = sam_replies(words, "2026-11-30 10:00", when="2026-11-03 10:00")
     assert d.reason != "stage is rejected"
