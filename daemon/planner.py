@@ -60,17 +60,19 @@ class _Read:
 
 @dataclass(frozen=True, slots=True)
 class _Decided:
-    """A decision and what it was made from, besides the thread's reading."""
+    """A decision, with the rules and the moment it was made under.
+
+    It is dropped with the reading it came from (see `Planner._keep`).
+    """
 
     rules: Rules
     at: datetime
-    analysis: Analysis
     decision: Decision
 
-    def holds(self, rules: Rules, now: datetime) -> bool:
+    def holds(self, analysis: Analysis, rules: Rules, now: datetime) -> bool:
         # Each account has its rules: equal rules, not the latest, decide.
         same_rules = rules is self.rules or rules == self.rules
-        return same_rules and still_holds(self.decision, self.analysis, self.at, now)
+        return same_rules and still_holds(self.decision, analysis, self.at, now)
 
 
 class Planner:
@@ -139,10 +141,10 @@ class Planner:
         overrides: Overrides,
     ) -> Decision:
         kept = self._decided.get(thread_id)
-        if kept is not None and kept.holds(rules, now):
+        if kept is not None and kept.holds(analysis, rules, now):
             return kept.decision
         decision = decide_analysed(analysis, rules, now, overrides)
-        self._decided[thread_id] = _Decided(rules, now, analysis, decision)
+        self._decided[thread_id] = _Decided(rules, now, decision)
         return decision
 
 

@@ -30,6 +30,7 @@ from daemon.classify.vocabulary import (
     ASK_AVAILABILITY,
     ASK_CONFIRMATION,
     ASK_DOCUMENTS,
+    FOR_SOME_ONLY,
     MORE_COURTESY,
     OTHERWISE,
     PROMISE,
@@ -46,18 +47,6 @@ if TYPE_CHECKING:
     from daemon.domain import CalendarEvent, Message, Thread
 
 _SAMPLE_CHARS = 800
-#: A promise kept only for some candidates is no promise to the user: "we
-#: will get back to you only if you are shortlisted".
-_ONLY_SOME = re.compile(
-    # "Nicht nur bei einer Zusage", "no solo con...": a promise to everyone.
-    r"(?<![\w])(?<!not )(?<!nicht )(?<!pas )(?<!no )"
-    r"(?:only if|only (?:the )?(?:shortlisted|selected|successful) (?:candidates|applicants)"
-    # Not "let you know if you are shortlisted": that "if" is "whether".
-    r"|shortlisted candidates|uniquement si|seulement si"
-    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)|kandidaten in der engeren auswahl"
-    r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|te contactaremos|contactaremos))"
-    r"(?![\w])"
-)
 #: How far around a promise its condition is read, within its sentence.
 _CONDITION_REACH = 60
 
@@ -276,7 +265,7 @@ def _for_some(text: str, promise: re.Match[str]) -> bool:
     before = text[max(0, promise.start() - _CONDITION_REACH) : promise.start()]
     after = text[promise.end() : promise.end() + _CONDITION_REACH]
     sentence = re.split(r"[.!?]", before)[-1] + promise.group() + re.split(r"[.!?]", after)[0]
-    return _ONLY_SOME.search(sentence) is not None
+    return FOR_SOME_ONLY.search(sentence) is not None
 
 
 def _absences(readings: Sequence[Reading], language: str) -> tuple[Absence, ...]:

@@ -281,19 +281,17 @@ _SENTENCE_END = re.compile(
 _SHORT_YEAR = 2
 #: How long ago a date without its year may be, before it reads as next year's.
 _RECENT = timedelta(days=60)
-#: What joins a time frame to a limit on it: "…, at the latest by", "… or".
-_LIMIT = re.compile(
-    r"[\s,;:(\u2013-]*(?:(?:(?:and|but|et|mais|und|aber|y|pero) )?(?:at the (?:very )?latest"
-    r"|latest|au plus tard|spätestens|allerspätestens|a más tardar|como muy tarde)"
-    r"|or|ou|oder|o)?[\s,]*"
-)
+#: The words that make a time frame the limit of the one before it.
 _AT_THE_LATEST = (
-    r"(?:at the (?:very )?latest|au plus tard|allerspätestens|spätestens|a más tardar"
+    r"(?:at the (?:very )?latest|latest|au plus tard|allerspätestens|spätestens|a más tardar"
     r"|como muy tarde)"
 )
 _LIMIT_WORDS_END = re.compile(rf"(?<![\w]){_AT_THE_LATEST}[\s,]*$")
 _LIMIT_WORDS_NEXT = re.compile(rf"[\s,]*{_AT_THE_LATEST}(?![\w])")
-_CONJUNCTION = re.compile(r"[\s,;:(\u2013-]*(?:and|but|et|mais|und|aber|y|pero)?[\s,]*")
+_GAP_MARKS = r"[\s,;:(\u2013-]*"
+#: Two time frames joined as one: "in a week or two", "(by 11 December)".
+_OR = re.compile(rf"{_GAP_MARKS}(?:(?:or|ou|oder|o)[\s,]*)?")
+_CONJUNCTION = re.compile(rf"{_GAP_MARKS}(?:(?:and|but|et|mais|und|aber|y|pero)[\s,]*)?")
 #: Words that make a date after the promise another matter's: "next week;
 #: the successful candidate would start by 4 January". Not the topic of the
 #: answer ("the results of the technical test by 11 December").
@@ -670,7 +668,7 @@ def _limits(sentence: str, gap: str, match: re.Match[str]) -> bool:
     """
     if _ANOTHER_MATTER.search(_SEPARATOR.split(gap)[-1]):
         return False
-    if match["at_latest"] or _LIMIT.fullmatch(gap) or _LIMIT_WORDS_END.search(gap):
+    if match["at_latest"] or _OR.fullmatch(gap) or _LIMIT_WORDS_END.search(gap):
         return True
     return _CONJUNCTION.fullmatch(gap) is not None and (
         _LIMIT_WORDS_NEXT.match(sentence, match.end()) is not None

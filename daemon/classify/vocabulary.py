@@ -864,6 +864,19 @@ PROMISE = lexicon(
     r"|novedades|decisión)",
 )
 
+#: A promise kept for some candidates only is no promise to the user: "we
+#: will get back to you only if you are shortlisted". Not "let you know if
+#: you are shortlisted", where "if" is "whether", nor a negated "only":
+#: "nicht nur bei einer Zusage", "no solo con los seleccionados".
+FOR_SOME_ONLY = lexicon(
+    "only shortlisted uniquement seulement nur ausschließlich engeren solo sólo únicamente",
+    r"(?<!not )(?<!nicht )(?<!pas )(?<!no )(?:only if|only (?:the )?(?:shortlisted|selected"
+    r"|successful) (?:candidates|applicants)|shortlisted candidates|uniquement si|seulement si"
+    r"|nur (?:wenn|falls|bei)|ausschließlich (?:bei|wenn)|kandidaten in der engeren auswahl"
+    r"|(?:s[oó]lo|únicamente) (?:si|a los|con los|nos pondremos|te contactaremos"
+    r"|contactaremos))",
+)
+
 # --- Roles -----------------------------------------------------------------------------------
 
 HR_TITLE = lexicon(

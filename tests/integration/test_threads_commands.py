@@ -164,6 +164,14 @@ def test_corrections_survive_a_sync_that_brings_new_mail(demo: Demo) -> None:
     assert planned["to"] == ["bob.ross@globex.example.test"]
 
 
+def refused(demo: Demo, args: list[str]) -> str:
+    """`threads set` on the Acme thread with `args`: a usage error that saves nothing."""
+    result = demo.run("threads", "set", demo.thread_id(ACME), *args)
+    assert result.exit_code == 2
+    assert demo.overrides() == {}
+    return result.output
+
+
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
@@ -182,13 +190,10 @@ def test_set_refuses_an_address_it_could_not_use(
     demo: Demo, args: list[str], complaint: str
 ) -> None:
     """Bad, own and no-reply addresses are usage errors naming the option; nothing is saved."""
-    tid = demo.thread_id(ACME)
-    result = demo.run("threads", "set", tid, *args)
-    assert result.exit_code == 2
-    assert complaint in result.output
+    output = refused(demo, args)
+    assert complaint in output
     if "both" not in complaint:
-        assert f"Invalid value for {args[0]}" in result.output
-    assert demo.overrides() == {}
+        assert f"Invalid value for {args[0]}" in output
 
 
 @pytest.mark.parametrize(
@@ -202,11 +207,8 @@ def test_set_refuses_an_address_it_could_not_use(
 def test_set_refuses_calls_that_change_nothing_or_contradict(
     demo: Demo, args: list[str], complaint: str
 ) -> None:
-    tid = demo.thread_id(ACME)
-    result = demo.run("threads", "set", tid, *args)
-    assert result.exit_code == 2
-    assert complaint in result.output
-    assert demo.overrides() == {}
+    """An empty or self-contradicting call is a usage error that names the problem."""
+    assert complaint in refused(demo, args)
 
 
 def test_show_json_carries_the_evidence(demo: Demo) -> None:

@@ -129,6 +129,12 @@ POSITIVE: dict[str, list[str]] = {
         "¿Podrías enviarnos tu DNI?",
         "Por favor, envía tu DNI.",
     ],
+    "FOR_SOME_ONLY": [
+        "We will get back to you only if you are shortlisted.",
+        "Nous reviendrons vers vous uniquement si votre candidature est retenue.",
+        "Wir melden uns ausschließlich bei Kandidaten, die in die engere Auswahl kommen.",
+        "Solo nos pondremos en contacto con los candidatos seleccionados.",
+    ],
     "PROMISE": [
         "We'll get back to you next week.",
         "I will be in touch by Friday.",
@@ -273,6 +279,11 @@ POSITIVE: dict[str, list[str]] = {
 }
 
 NEGATIVE: dict[str, list[str]] = {
+    "FOR_SOME_ONLY": [
+        "We'll let you know by Friday if you are shortlisted.",
+        "Wir melden uns bei allen, nicht nur bei einer Zusage.",
+        "Te escribiremos a todos, no solo con los seleccionados.",
+    ],
     "REJECTION": [
         "Unfortunately I am travelling on Tuesday, could we move the call?",
         "We are moving forward with the next interview round.",
